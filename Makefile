@@ -1,0 +1,49 @@
+# Vigie — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench system-deps system-deps-test venv messages stop-db clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh run
+
+system-deps-test:
+	@scripts/system-deps.sh test
+
+messages: $(STAMP)
+	@cd vigie && ../$(PY) ../manage.py compilemessages -v 0
+
+## make run: install, start the private PostgreSQL under var/, migrate, load reference
+## data and the demo, then serve http://127.0.0.1:8000 with the background worker.
+run: system-deps $(STAMP) messages
+	@scripts/run.sh
+
+## make test: install, then the whole suite (lint, types, unit, browser) against a
+## throwaway PostgreSQL cluster (or DATABASE_URL when set).
+test: system-deps-test $(STAMP) messages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy vigie
+	@scripts/test.sh $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy vigie
+
+stop-db:
+	@$(PY) scripts/pgcluster.py stop var/pg
+
+clean: stop-db
+	rm -rf $(VENV) var

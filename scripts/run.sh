@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make run`: database, migrations, reference data, demo, worker and web server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+if [ -z "${DATABASE_URL:-}" ]; then
+  eval "$($PY scripts/pgcluster.py start var/pg)"
+  echo "Private PostgreSQL cluster running under var/pg (stop it with: make stop-db)"
+fi
+export DATABASE_URL
+$PY manage.py migrate --noinput -v 0
+$PY manage.py createcachetable
+$PY manage.py collectstatic --noinput -v 0
+$PY manage.py load_reference
+$PY manage.py load_demo
+
+$PY manage.py procrastinate worker &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo "Vigie: http://127.0.0.1:8000"
+.venv/bin/gunicorn vigie.wsgi:application --bind 127.0.0.1:8000 --workers "${VIGIE_WEB_WORKERS:-3}" \
+  --access-logfile - --timeout 60

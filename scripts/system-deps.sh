@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the system packages Vigie needs when they are missing (Debian/Ubuntu).
+#   scripts/system-deps.sh run    PostgreSQL server, gettext, WeasyPrint's libraries
+#   scripts/system-deps.sh test   the same plus Debian's chromium for browser tests
+set -euo pipefail
+mode="${1:-run}"
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql postgresql-contrib)
+command -v psql >/dev/null || missing+=(postgresql-client)
+command -v msgfmt >/dev/null || missing+=(gettext)
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ "$mode" = "test" ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+  fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "Installing system packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

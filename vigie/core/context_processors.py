@@ -1,0 +1,49 @@
+"""Navigation by role, shared by every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from vigie.core.scoping import scope_for
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+    def is_current(self, path: str) -> bool:
+        return path == self.url if self.url == "/" else path.startswith(self.url)
+
+
+def navigation_items(request: HttpRequest) -> list[NavItem]:
+    scope = scope_for(getattr(request, "user", None))
+    items = [NavItem(_("Home"), reverse("home"))]
+    if not scope.is_authenticated:
+        return items
+    if scope.structure_ids or scope.is_national or scope.ars_region_ids or scope.is_administrator:
+        label = _("My structures") if scope.structure_ids and not (
+            scope.is_national or scope.ars_region_ids or scope.is_administrator
+        ) else _("Structures")
+        items.append(NavItem(label, reverse("directory:structure_list")))
+    if scope.directed_structure_ids:
+        items.append(NavItem(_("Declarants"), reverse("directory:delegation_list")))
+    if scope.is_administrator:
+        items.append(NavItem(_("Administration"), reverse("admin:index")))
+    items.append(NavItem(_("My account"), reverse("account")))
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    items = navigation_items(request)
+    return {
+        "nav_items": [
+            {"label": item.label, "url": item.url, "current": item.is_current(request.path)}
+            for item in items
+        ],
+        "vigie_scope": scope_for(getattr(request, "user", None)),
+    }

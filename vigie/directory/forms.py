@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django import forms
+from dsfr.forms import DsfrBaseForm
+from django.utils.translation import gettext_lazy as _
+
+from vigie.directory.finess import finess_error, normalize_finess
+from vigie.directory.models import Region, StructureKind
+
+
+class StructureFilterForm(DsfrBaseForm):
+    q = forms.CharField(label=_("Name, town or FINESS number"), required=False, max_length=100)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[("", _("All types")), *StructureKind.choices],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["region"].choices = [  # type: ignore[attr-defined]
+            ("", _("All regions")),
+            *Region.objects.values_list("code", "name"),
+        ]
+
+
+class FinessField(forms.CharField):
+    """A FINESS number typed by a person: spaces allowed, checked with a French message."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 14)
+        kwargs.setdefault("label", _("FINESS number"))
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def clean(self, value: object) -> str:
+        value = super().clean(value)
+        if not value:
+            return ""
+        message = finess_error(value)
+        if message:
+            raise forms.ValidationError(message, code="invalid_finess")
+        return normalize_finess(value)
+
+
+class DesignateDeclarantForm(DsfrBaseForm):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    job_title = forms.CharField(label=_("Function"), max_length=150, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+
+
+class RevokeForm(DsfrBaseForm):
+    reason = forms.CharField(
+        label=_("Reason for the revocation"),
+        max_length=255,
+        widget=forms.TextInput,
+        error_messages={"required": _("Please give the reason for the revocation.")},
+    )

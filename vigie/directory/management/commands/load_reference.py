@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from vigie.directory.reference import reference_load
+
+
+class Command(BaseCommand):
+    help = "Load or refresh the regions, ARS and départements (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = reference_load()
+        self.stdout.write(
+            f"Reference data: {counts['regions']} regions, {counts['departements']} départements."
+        )

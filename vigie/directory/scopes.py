@@ -1,0 +1,91 @@
+"""Visibility rules for reference data and people (see vigie.core.scoping)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from vigie.core.scoping import Scope, scope_rule
+from vigie.directory.models import (
+    Departement,
+    LegalEntity,
+    Membership,
+    Region,
+    Structure,
+    StructureKind,
+    User,
+    Vendor,
+)
+
+# Regions, départements and vendors are public reference data.
+
+
+@scope_rule(Region)
+def _regions(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    return qs
+
+
+@scope_rule(Departement)
+def _departements(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    return qs
+
+
+@scope_rule(Vendor)
+def _vendors(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    return qs
+
+
+def structure_filter(scope: Scope, prefix: str = "") -> Q | None:
+    """Q selecting the structures ``scope`` may see; None means every structure.
+
+    ``prefix`` lets other models reuse the rule through a relation ("structure__").
+    """
+    if scope.is_administrator or scope.has("acss_analyst", "hfds", "dgs", "ansm"):
+        return None
+    condition = Q(pk__in=[])
+    if scope.has("defence"):
+        condition |= Q(**{f"{prefix}kind": StructureKind.MILITARY_HOSPITAL})
+    if scope.ars_region_ids:
+        condition |= Q(**{f"{prefix}departement__region_id__in": scope.ars_region_ids})
+    if scope.structure_ids:
+        condition |= Q(**{f"{prefix}pk__in": scope.structure_ids})
+    return condition
+
+
+@scope_rule(Structure)
+def _structures(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    if not scope.is_authenticated:
+        return qs.none()
+    condition = structure_filter(scope)
+    return qs if condition is None else qs.filter(condition)
+
+
+@scope_rule(LegalEntity)
+def _legal_entities(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    if not scope.is_authenticated:
+        return qs.none()
+    condition = structure_filter(scope, prefix="sites__")
+    if condition is None:
+        return qs
+    return qs.filter(pk__in=LegalEntity.objects.filter(condition).values("pk"))
+
+
+@scope_rule(User)
+def _users(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    if not scope.is_authenticated:
+        return qs.none()
+    if scope.is_administrator:
+        return qs
+    # Oneself, and the people holding a role in a structure one directs.
+    colleagues = Membership.objects.filter(structure_id__in=scope.directed_structure_ids)
+    return qs.filter(Q(pk=scope.user_id) | Q(pk__in=colleagues.values("user_id")))
+
+
+@scope_rule(Membership)
+def _memberships(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    if not scope.is_authenticated:
+        return qs.none()
+    if scope.is_administrator:
+        return qs
+    return qs.filter(Q(user_id=scope.user_id) | Q(structure_id__in=scope.directed_structure_ids))

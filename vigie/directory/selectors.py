@@ -1,0 +1,98 @@
+"""Reads on reference data and people; each one starts from visible_to(user)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from vigie.core.scoping import scope_for
+from vigie.directory.models import Membership, Region, Role, Structure
+
+
+def structures_visible(user: Any) -> QuerySet[Structure]:
+    return Structure.objects.visible_to(user).select_related(
+        "departement__region", "legal_entity"
+    )
+
+
+def structure_search(
+    user: Any, *, query: str = "", region_code: str = "", kind: str = ""
+) -> QuerySet[Structure]:
+    qs = structures_visible(user)
+    query = query.strip()
+    if query:
+        compact = query.replace(" ", "")
+        qs = qs.filter(
+            Q(name__icontains=query) | Q(town__icontains=query) | Q(finess__startswith=compact)
+        )
+    if region_code:
+        qs = qs.filter(departement__region__code=region_code)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("name", "finess")
+
+
+def declarant_structures(user: Any) -> QuerySet[Structure]:
+    scope = scope_for(user)
+    return structures_visible(user).filter(pk__in=scope.declarant_structure_ids)
+
+
+def member_structures(user: Any) -> QuerySet[Structure]:
+    scope = scope_for(user)
+    return structures_visible(user).filter(pk__in=scope.member_structure_ids)
+
+
+def directed_structures(user: Any) -> QuerySet[Structure]:
+    scope = scope_for(user)
+    return structures_visible(user).filter(pk__in=scope.directed_structure_ids)
+
+
+def ars_regions(user: Any) -> QuerySet[Region]:
+    scope = scope_for(user)
+    return Region.objects.visible_to(user).filter(pk__in=scope.ars_region_ids)
+
+
+def structure_counts_by_region(user: Any) -> list[dict[str, Any]]:
+    """Number of visible structures per region, for the staff home pages."""
+    rows = (
+        structures_visible(user)
+        .values("departement__region__code", "departement__region__name")
+        .annotate(total=Count("pk"))
+        .order_by("departement__region__code")
+    )
+    return [
+        {
+            "code": row["departement__region__code"],
+            "name": row["departement__region__name"],
+            "total": row["total"],
+        }
+        for row in rows
+    ]
+
+
+def memberships_of(user: Any) -> QuerySet[Membership]:
+    return (
+        Membership.objects.visible_to(user)
+        .active()
+        .filter(user_id=user.pk)
+        .select_related("structure", "region", "vendor")
+    )
+
+
+def role_labels(user: Any) -> list[str]:
+    scope = scope_for(user)
+    labels = [str(Role(role).label) for role in sorted(scope.roles) if role in Role.values]
+    if scope.is_superuser and str(Role.ADMINISTRATOR.label) not in labels:
+        labels.append(str(Role.ADMINISTRATOR.label))
+    return labels
+
+
+def delegations_of(user: Any, structure: Structure) -> QuerySet[Membership]:
+    """Declarant delegations of a structure the user directs, revoked ones included."""
+    return (
+        Membership.objects.visible_to(user)
+        .filter(structure=structure, role=Role.DECLARANT)
+        .select_related("user", "granted_by", "revoked_by")
+        .order_by("revoked_at", "-starts_at")
+    )

@@ -1,0 +1,168 @@
+"""Writes on reference data and people. Each function is one transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigie.core.scoping import forget_scope, scope_for
+from vigie.directory.models import (
+    Membership,
+    Region,
+    Role,
+    Structure,
+    User,
+    Vendor,
+)
+
+
+def _check_manage_structure(by: User, structure: Structure) -> None:
+    scope = scope_for(by)
+    if not (scope.is_administrator or structure.pk in scope.directed_structure_ids):
+        raise PermissionDenied(
+            _("Only the director of the structure or an administrator can do this.")
+        )
+
+
+@transaction.atomic
+def declarant_designate(*, structure: Structure, user: User, by: User) -> Membership:
+    """The director designates ``user`` to declare incidents for ``structure``.
+
+    The delegation is dated and stays on record after revocation (pghistory).
+    """
+    _check_manage_structure(by, structure)
+    existing = (
+        Membership.objects.active()
+        .filter(user=user, role=Role.DECLARANT, structure=structure)
+        .first()
+    )
+    if existing:
+        return existing
+    membership = Membership.objects.create(
+        user=user, role=Role.DECLARANT, structure=structure, granted_by=by
+    )
+    forget_scope(user)
+    return membership
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    user: User,
+    role: Role | str,
+    by: User | None,
+    structure: Structure | None = None,
+    region: Region | None = None,
+    vendor: Vendor | None = None,
+) -> Membership:
+    """Give ``user`` a role. Only an administrator grants national and regional roles."""
+    role = Role(role)
+    if by is not None:
+        scope = scope_for(by)
+        allowed = scope.is_administrator or (
+            role in (Role.DECLARANT, Role.STRUCTURE_MEMBER)
+            and structure is not None
+            and structure.pk in scope.directed_structure_ids
+        )
+        if not allowed:
+            raise PermissionDenied(_("You are not allowed to grant this role."))
+    membership = Membership(
+        user=user, role=role, structure=structure, region=region, vendor=vendor, granted_by=by
+    )
+    try:
+        membership.full_clean(exclude=["user", "granted_by"])
+    except ValidationError as exc:
+        raise ValidationError(
+            _("This role must be attached to %(target)s.")
+            % {"target": _required_target_label(role)}
+        ) from exc
+    existing = Membership.objects.active().filter(
+        user=user, role=role, structure=structure, region=region, vendor=vendor
+    ).first()
+    if existing:
+        return existing
+    membership.save()
+    if role == Role.ADMINISTRATOR and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    forget_scope(user)
+    return membership
+
+
+def _required_target_label(role: Role) -> str:
+    if role in (Role.DECLARANT, Role.STRUCTURE_MEMBER):
+        return _("a structure")
+    if role == Role.ARS_OFFICER:
+        return _("a region")
+    if role == Role.VENDOR_CONTACT:
+        return _("a vendor")
+    return _("no structure, region or vendor")
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, by: User, reason: str) -> Membership:
+    """End a role (for a declarant: revoke the director's delegation)."""
+    scope = scope_for(by)
+    allowed = scope.is_administrator or (
+        membership.structure_id is not None
+        and membership.structure_id in scope.directed_structure_ids
+    )
+    if not allowed:
+        raise PermissionDenied(_("You are not allowed to revoke this role."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Please give the reason for the revocation.")})
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.revoked_at is not None:
+        return locked
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = by
+    locked.revocation_reason = reason.strip()
+    locked.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    forget_scope(locked.user)
+    return locked
+
+
+@transaction.atomic
+def declarant_designate_person(
+    *,
+    structure: Structure,
+    by: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    job_title: str = "",
+    phone: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[Membership, bool]:
+    """Designate a person by e-mail, opening an account for them when they have none.
+
+    A new account gets no password: an invitation to choose one is e-mailed after commit.
+    Returns the delegation and whether an account was created.
+    """
+    _check_manage_structure(by, structure)
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if user is None:
+        user = User.objects.create_user(
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            job_title=job_title.strip(),
+            phone=phone.strip(),
+        )
+        transaction.on_commit(lambda: account_invite(user=user, request=request))
+    membership = declarant_designate(structure=structure, user=user, by=by)
+    return membership, created
+
+
+def account_invite(*, user: User, request: HttpRequest | None) -> None:
+    """E-mail ``user`` a link to choose a password (allauth's reset flow)."""
+    from allauth.account.forms import ResetPasswordForm
+
+    form = ResetPasswordForm(data={"email": user.email})
+    if form.is_valid():
+        form.save(request)

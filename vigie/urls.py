@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from vigie.core import views as core_views
+
+admin.site.site_header = "Vigie — administration"
+admin.site.site_title = "Vigie"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("compte/profil/", core_views.account, name="account"),
+    path("compte/", include("allauth.urls")),
+    path("structures/", include("vigie.directory.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "vigie.core.views.bad_request"
+handler403 = "vigie.core.views.permission_denied"
+handler404 = "vigie.core.views.page_not_found"
+handler500 = "vigie.core.views.server_error"
