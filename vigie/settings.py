@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import django_stubs_ext
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 # Lets admin classes and querysets be subscripted at run time (ModelAdmin[Model]).
@@ -117,8 +118,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "vigie.core.middleware.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "vigie.core.middleware.RequireMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
@@ -138,7 +139,6 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
                 "vigie.core.context_processors.navigation",
             ],
         },
@@ -187,8 +187,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/m/ip,3/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+MFA_ADAPTER = "vigie.directory.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Vigie"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either way: phone clocks drift
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_PASSKEY_LOGIN_ENABLED = False
 
@@ -215,7 +217,7 @@ X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
@@ -310,7 +312,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-DSFR_USE_INTEGRITY_CHECKSUMS = True
+# Whitenoise rewrites url() in CSS when hashing names, so DSFR's SRI digests would not match.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
 
 LOGGING = {
     "version": 1,

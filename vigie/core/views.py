@@ -6,13 +6,13 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from vigie.core.scoping import scope_for
 from vigie.directory import selectors as directory
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.is_authenticated:
@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def account(request: HttpRequest) -> HttpResponse:
     authenticators = Authenticator.objects.filter(user=request.user)
     return render(

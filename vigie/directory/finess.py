@@ -95,3 +95,12 @@ def format_finess(value: str) -> str:
     if len(number) != 9:
         return value
     return f"{number[:2]} {number[2:5]} {number[5:8]} {number[8]}"
+
+
+def with_check_key(first_eight: str) -> str:
+    """Append the Luhn key to eight FINESS characters (demo data, synthetic datasets)."""
+    body = normalize_finess(first_eight)
+    for key in "0123456789":
+        if luhn_ok(body + key):
+            return body + key
+    raise ValueError(first_eight)  # unreachable: one key always fits

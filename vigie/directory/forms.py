@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from dsfr.forms import DsfrBaseForm
 from django.utils.translation import gettext_lazy as _
 
 from vigie.directory.finess import finess_error, normalize_finess
 from vigie.directory.models import Region, StructureKind
+
+# Eight to ten characters, digits but for Corsica's A/B: somebody typed a FINESS number.
+LOOKS_LIKE_FINESS = re.compile(r"^[0-9][0-9AB][0-9]{6,8}$")
 
 
 class StructureFilterForm(DsfrBaseForm):
@@ -24,23 +29,14 @@ class StructureFilterForm(DsfrBaseForm):
             *Region.objects.values_list("code", "name"),
         ]
 
-
-class FinessField(forms.CharField):
-    """A FINESS number typed by a person: spaces allowed, checked with a French message."""
-
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("max_length", 14)
-        kwargs.setdefault("label", _("FINESS number"))
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-
-    def clean(self, value: object) -> str:
-        value = super().clean(value)
-        if not value:
-            return ""
-        message = finess_error(value)
-        if message:
-            raise forms.ValidationError(message, code="invalid_finess")
-        return normalize_finess(value)
+    def clean_q(self) -> str:
+        """A query that looks like a FINESS number is checked, so a typo is explained."""
+        query: str = self.cleaned_data.get("q", "").strip()
+        if LOOKS_LIKE_FINESS.match(normalize_finess(query)):
+            message = finess_error(query)
+            if message:
+                raise forms.ValidationError(message, code="invalid_finess")
+        return query
 
 
 class DesignateDeclarantForm(DsfrBaseForm):

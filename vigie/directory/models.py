@@ -176,7 +176,7 @@ class Structure(models.Model):
         return format_finess(self.finess)
 
 
-class UserManager(BaseUserManager["User"]):
+class UserManager(BaseUserManager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **extra: Any) -> User:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,10 +163,20 @@ def declarant_designate_person(
     return membership, created
 
 
-def account_invite(*, user: User, request: HttpRequest | None) -> None:
-    """E-mail ``user`` a link to choose a password (allauth's reset flow)."""
-    from allauth.account.forms import ResetPasswordForm
+def account_invite(*, user: User, request: HttpRequest | None = None) -> None:
+    """E-mail ``user`` a link to choose a password (allauth's reset-from-key page)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
 
-    form = ResetPasswordForm(data={"email": user.email})
-    if form.is_valid():
-        form.save(request)
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    base = request.build_absolute_uri("/").rstrip("/") if request else settings.SITE_URL
+    context = {"user": user, "link": f"{base}{path}", "site_url": settings.SITE_URL}
+    send_mail(
+        subject=render_to_string("directory/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("directory/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )

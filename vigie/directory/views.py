@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe, require_http_methods
 
 from vigie.core.scoping import scope_for
 from vigie.directory import selectors, services
@@ -17,16 +17,20 @@ from vigie.directory.models import Membership, Structure
 
 
 @login_required
-@require_GET
+@require_safe
 def structure_list(request: HttpRequest) -> HttpResponse:
     form = StructureFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    structures = selectors.structure_search(
-        request.user,
-        query=filters.get("q", ""),
-        region_code=filters.get("region", ""),
-        kind=filters.get("kind", ""),
-    )
+    if form.is_bound and not form.is_valid():
+        # An invalid filter (a mistyped FINESS number) is explained, not silently ignored.
+        structures = selectors.structures_visible(request.user).none()
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        structures = selectors.structure_search(
+            request.user,
+            query=filters.get("q", ""),
+            region_code=filters.get("region", ""),
+            kind=filters.get("kind", ""),
+        )
     page = Paginator(structures, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -42,7 +46,7 @@ def _visible_structure(request: HttpRequest, finess: str) -> Structure:
 
 
 @login_required
-@require_GET
+@require_safe
 def structure_detail(request: HttpRequest, finess: str) -> HttpResponse:
     structure = _visible_structure(request, finess)
     scope = scope_for(request.user)
@@ -61,7 +65,7 @@ def structure_detail(request: HttpRequest, finess: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def delegation_list(request: HttpRequest) -> HttpResponse:
     structures = selectors.directed_structures(request.user)
     if not structures.exists():

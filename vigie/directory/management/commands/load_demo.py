@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.urls import reverse
+
+from vigie.directory.demo import demo_load
+from vigie.directory.models import Role
+
+
+class Command(BaseCommand):
+    help = "Create demo structures and one account per role (idempotent); prints passwords."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        accounts = demo_load()
+        setup = reverse("mfa_activate_totp")
+        self.stdout.write("\nDemo accounts (passwords kept in var/demo-credentials.txt):")
+        for account, email, password in accounts:
+            role = Role(account.role).label if account.role else "Director (declarant)"
+            self.stdout.write(f"  {email:<40} {password:<18} {role}")
+        self.stdout.write(
+            "\nStaff accounts (ACSS, ARS, HFDS/FSSI, DGS, ANSM, défense, administration) "
+            "must set up two-factor authentication at first login: scan the QR code shown "
+            f"at http://127.0.0.1:8000{setup} with an authenticator application "
+            "(FreeOTP, Aegis, Google Authenticator...).\n"
+        )
