@@ -21,8 +21,8 @@ system-deps:
 system-deps-test:
 	@scripts/system-deps.sh test
 
-messages: $(STAMP)
-	@cd vigie && ../$(PY) ../manage.py compilemessages -v 0
+messages:
+	@for po in vigie/locale/*/LC_MESSAGES/django.po; do msgfmt --check -o "$${po%.po}.mo" "$$po"; done
 
 ## make run: install, start the private PostgreSQL under var/, migrate, load reference
 ## data and the demo, then serve http://127.0.0.1:8000 with the background worker.
@@ -34,13 +34,13 @@ run: system-deps $(STAMP) messages
 test: system-deps-test $(STAMP) messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy vigie
+	DATABASE_URL=postgres://typecheck@localhost/none $(VENV)/bin/mypy vigie
 	@scripts/test.sh $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy vigie
+	DATABASE_URL=postgres://typecheck@localhost/none $(VENV)/bin/mypy vigie
 
 stop-db:
 	@$(PY) scripts/pgcluster.py stop var/pg

@@ -84,8 +84,17 @@ def init(base: Path, fast: bool) -> None:
     try:
         run(
             [
-                *as_owner(), str(bindir() / "initdb"), "-D", str(data), "-U", DB_USER,
-                "--pwfile", str(pwfile), "--auth=scram-sha-256", "-E", "UTF8",
+                *as_owner(),
+                str(bindir() / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                DB_USER,
+                "--pwfile",
+                str(pwfile),
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
                 "--locale=C.UTF-8",
             ],
             stdout=subprocess.DEVNULL,
@@ -108,7 +117,9 @@ def init(base: Path, fast: bool) -> None:
 def is_running(base: Path) -> bool:
     result = subprocess.run(
         [*as_owner(), str(bindir() / "pg_ctl"), "status", "-D", str(base / "data")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
     )
     return result.returncode == 0
 
@@ -127,8 +138,18 @@ def start(base: Path, fast: bool = False) -> str:
         chown_postgres(log)
         run(
             [
-                *as_owner(), str(bindir() / "pg_ctl"), "start", "-w", "-t", "60",
-                "-D", str(base / "data"), "-l", str(log), "-o", f"-p {port}",
+                *as_owner(),
+                str(bindir() / "pg_ctl"),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(base / "data"),
+                "-l",
+                str(log),
+                "-o",
+                f"-p {port}",
             ],
             stdout=subprocess.DEVNULL,
         )
@@ -141,13 +162,24 @@ def start(base: Path, fast: bool = False) -> str:
 def ensure_database(port: int, password: str) -> None:
     env = {**os.environ, "PGPASSWORD": password}
     psql = [
-        str(bindir() / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", DB_USER,
-        "-d", "postgres", "-tAq",
+        str(bindir() / "psql"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        DB_USER,
+        "-d",
+        "postgres",
+        "-tAq",
     ]
     for _ in range(50):
         probe = subprocess.run(
-            [*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
-            env=env, capture_output=True, text=True, check=False,
+            [*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],  # noqa: S608 (constant)
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if probe.returncode == 0:
             break
@@ -162,8 +194,16 @@ def stop(base: Path) -> None:
     base = base.resolve()
     if (base / "data" / "PG_VERSION").exists() and is_running(base):
         run(
-            [*as_owner(), str(bindir() / "pg_ctl"), "stop", "-D", str(base / "data"),
-             "-m", "fast", "-w"],
+            [
+                *as_owner(),
+                str(bindir() / "pg_ctl"),
+                "stop",
+                "-D",
+                str(base / "data"),
+                "-m",
+                "fast",
+                "-w",
+            ],
             stdout=subprocess.DEVNULL,
         )
 

@@ -98,8 +98,12 @@ def world(make_structure: Callable[..., Structure], make_user: Callable[..., Use
         finess="690781810", name="Hospices Civils de Lyon", departement=departement("69")
     )
     w.lyon = make_structure(
-        "690784137", "Hôpital Édouard Herriot", "69", legal_entity=w.entity_lyon,
-        nis2_category="essential", is_oiv=True,
+        "690784137",
+        "Hôpital Édouard Herriot",
+        "69",
+        legal_entity=w.entity_lyon,
+        nis2_category="essential",
+        is_oiv=True,
     )
     w.lyon_lab = make_structure(
         "690000997", "Laboratoire Bioderm Lyon", "69", kind=StructureKind.BIOLOGY_LAB

@@ -162,9 +162,10 @@ def test_session_and_csrf_cookies_are_secure(make_user: Any) -> None:
     response = login(client, user.email)
     session = response.cookies["vigie_session"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
-    csrf = client.get("/compte/login/").cookies.get("vigie_csrftoken") or client.cookies[
-        "vigie_csrftoken"
-    ]
+    csrf = (
+        client.get("/compte/login/").cookies.get("vigie_csrftoken")
+        or client.cookies["vigie_csrftoken"]
+    )
     assert csrf["secure"]
 
 

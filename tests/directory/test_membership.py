@@ -50,8 +50,11 @@ def test_director_designates_and_revokes_a_declarant(world: Any) -> None:
 
     # Designating again keeps the same dated delegation.
     again, created_again = services.declarant_designate_person(
-        structure=world.paris, by=world.director_paris, email="rssi@paris.test",
-        first_name="Léa", last_name="Dubois",
+        structure=world.paris,
+        by=world.director_paris,
+        email="rssi@paris.test",
+        first_name="Léa",
+        last_name="Dubois",
     )
     assert again.pk == delegation.pk and not created_again
 
@@ -80,8 +83,11 @@ def test_new_declarant_receives_an_invitation(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.declarant_designate_person(
-            structure=world.paris, by=world.director_paris, email="nouveau@paris.test",
-            first_name="Paul", last_name="Petit",
+            structure=world.paris,
+            by=world.director_paris,
+            email="nouveau@paris.test",
+            first_name="Paul",
+            last_name="Petit",
         )
     assert [m.to for m in mailoutbox] == [["nouveau@paris.test"]]
     assert "/compte/password/reset/key/" in mailoutbox[0].body

@@ -26,9 +26,12 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
     if not scope.is_authenticated:
         return items
     if scope.structure_ids or scope.is_national or scope.ars_region_ids or scope.is_administrator:
-        label = _("My structures") if scope.structure_ids and not (
-            scope.is_national or scope.ars_region_ids or scope.is_administrator
-        ) else _("Structures")
+        label = (
+            _("My structures")
+            if scope.structure_ids
+            and not (scope.is_national or scope.ars_region_ids or scope.is_administrator)
+            else _("Structures")
+        )
         items.append(NavItem(label, reverse("directory:structure_list")))
     if scope.directed_structure_ids:
         items.append(NavItem(_("Declarants"), reverse("directory:delegation_list")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
@@ -22,11 +23,11 @@ _ALLOWED_PREFIXES = (
 )
 
 
-def requires_mfa(user: object) -> bool:
+def requires_mfa(user: Any) -> bool:
     return scope_for(user).is_staff_role or bool(getattr(user, "is_staff", False))
 
 
-def has_mfa(user: object) -> bool:
+def has_mfa(user: Any) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

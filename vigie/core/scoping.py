@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.db import models
 
@@ -118,7 +118,7 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
         vendor_ids=frozenset(vendors),
         is_superuser=bool(user.is_superuser),
     )
-    user._vigie_scope = scope  # type: ignore[union-attr]
+    user.__dict__["_vigie_scope"] = scope
     return scope
 
 
@@ -144,9 +144,10 @@ def visible_to(queryset: models.QuerySet[M], user: Any) -> models.QuerySet[M]:
     """Filter ``queryset`` to the rows ``user`` may read."""
     model = queryset.model
     rule = _RULES.get(model)
-    if rule is None:
+    concrete = model._meta.concrete_model
+    if rule is None and model._meta.proxy and concrete is not None:
         # Proxy models share their concrete model's rule.
-        rule = _RULES.get(model._meta.concrete_model) if model._meta.proxy else None
+        rule = _RULES.get(concrete)
     if rule is None:
         return queryset.none()
     return rule(queryset, scope_for(user))
@@ -159,5 +160,5 @@ def registered_models() -> list[type[models.Model]]:
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     """QuerySet with ``visible_to(user)``; use it as the default manager of every model."""
 
-    def visible_to(self, user: Any) -> ScopedQuerySet[M]:
+    def visible_to(self, user: Any) -> Self:
         return visible_to(self, user)  # type: ignore[return-value]

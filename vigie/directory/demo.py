@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +18,6 @@ from vigie.directory.finess import with_check_key
 from vigie.directory.models import (
     Departement,
     LegalEntity,
-    Membership,
     Nis2Category,
     Region,
     Role,
@@ -26,6 +26,7 @@ from vigie.directory.models import (
     User,
     Vendor,
 )
+from vigie.directory.services import membership_grant
 
 DEMO_DOMAIN = "demo.vigie.test"
 
@@ -44,24 +45,78 @@ class DemoStructure:
 
 
 STRUCTURES = [
-    DemoStructure("lyon", "69000001", "Centre hospitalier universitaire de Lyon-Sud", "69",
-                  "Pierre-Bénite", StructureKind.HEALTH_FACILITY, entity="69000000",
-                  oiv=True, nis2=Nis2Category.ESSENTIAL),
-    DemoStructure("lyon2", "69000002", "Hôpital de la Croix-Rousse", "69", "Lyon",
-                  StructureKind.HEALTH_FACILITY, entity="69000000", nis2=Nis2Category.ESSENTIAL),
-    DemoStructure("grenoble", "38000011", "Laboratoire de biologie médicale des Alpes", "38",
-                  "Grenoble", StructureKind.BIOLOGY_LAB, nis2=Nis2Category.IMPORTANT),
-    DemoStructure("paris", "75000021", "Clinique du Parc Montsouris", "75", "Paris",
-                  StructureKind.HEALTH_FACILITY),
-    DemoStructure("begin", "94000031", "Hôpital d'instruction des armées Bégin", "94",
-                  "Saint-Mandé", StructureKind.MILITARY_HOSPITAL),
-    DemoStructure("rennes", "35000041", "Centre de radiothérapie de Bretagne", "35",
-                  "Rennes", StructureKind.RADIOTHERAPY),
-    DemoStructure("ajaccio", "2A000051", "Centre d'imagerie médicale d'Ajaccio", "2A",
-                  "Ajaccio", StructureKind.IMAGING),
-    DemoStructure("reunion", "97040061", "Centre hospitalier universitaire de La Réunion",
-                  "974", "Saint-Denis", StructureKind.HEALTH_FACILITY, oiv=True,
-                  nis2=Nis2Category.ESSENTIAL),
+    DemoStructure(
+        "lyon",
+        "69000001",
+        "Centre hospitalier universitaire de Lyon-Sud",
+        "69",
+        "Pierre-Bénite",
+        StructureKind.HEALTH_FACILITY,
+        entity="69000000",
+        oiv=True,
+        nis2=Nis2Category.ESSENTIAL,
+    ),
+    DemoStructure(
+        "lyon2",
+        "69000002",
+        "Hôpital de la Croix-Rousse",
+        "69",
+        "Lyon",
+        StructureKind.HEALTH_FACILITY,
+        entity="69000000",
+        nis2=Nis2Category.ESSENTIAL,
+    ),
+    DemoStructure(
+        "grenoble",
+        "38000011",
+        "Laboratoire de biologie médicale des Alpes",
+        "38",
+        "Grenoble",
+        StructureKind.BIOLOGY_LAB,
+        nis2=Nis2Category.IMPORTANT,
+    ),
+    DemoStructure(
+        "paris",
+        "75000021",
+        "Clinique du Parc Montsouris",
+        "75",
+        "Paris",
+        StructureKind.HEALTH_FACILITY,
+    ),
+    DemoStructure(
+        "begin",
+        "94000031",
+        "Hôpital d'instruction des armées Bégin",
+        "94",
+        "Saint-Mandé",
+        StructureKind.MILITARY_HOSPITAL,
+    ),
+    DemoStructure(
+        "rennes",
+        "35000041",
+        "Centre de radiothérapie de Bretagne",
+        "35",
+        "Rennes",
+        StructureKind.RADIOTHERAPY,
+    ),
+    DemoStructure(
+        "ajaccio",
+        "2A000051",
+        "Centre d'imagerie médicale d'Ajaccio",
+        "2A",
+        "Ajaccio",
+        StructureKind.IMAGING,
+    ),
+    DemoStructure(
+        "reunion",
+        "97040061",
+        "Centre hospitalier universitaire de La Réunion",
+        "974",
+        "Saint-Denis",
+        StructureKind.HEALTH_FACILITY,
+        oiv=True,
+        nis2=Nis2Category.ESSENTIAL,
+    ),
 ]
 
 
@@ -77,26 +132,33 @@ class DemoAccount:
 
 
 ACCOUNTS = [
-    DemoAccount("directeur", "Claire", "Martin", "Directrice générale", None,
-                director_of="lyon"),
-    DemoAccount("declarant", "Karim", "Benali", "Responsable de la sécurité des SI",
-                Role.DECLARANT, "lyon"),
-    DemoAccount("correspondant", "Sophie", "Leroy", "Correspondante SSI",
-                Role.STRUCTURE_MEMBER, "lyon"),
+    DemoAccount("directeur", "Claire", "Martin", "Directrice générale", None, director_of="lyon"),
+    DemoAccount(
+        "declarant", "Karim", "Benali", "Responsable de la sécurité des SI", Role.DECLARANT, "lyon"
+    ),
+    DemoAccount(
+        "correspondant", "Sophie", "Leroy", "Correspondante SSI", Role.STRUCTURE_MEMBER, "lyon"
+    ),
     DemoAccount("declarant-reunion", "Jean-Marc", "Payet", "DSI", Role.DECLARANT, "reunion"),
     DemoAccount("acss", "Nadia", "Roussel", "Analyste, cellule ACSS", Role.ACSS_ANALYST),
-    DemoAccount("ars-ara", "Thomas", "Girard", "Référent SSI, ARS Auvergne-Rhône-Alpes",
-                Role.ARS_OFFICER, "84"),
-    DemoAccount("ars-reunion", "Marie", "Hoarau", "Référente SSI, ARS La Réunion",
-                Role.ARS_OFFICER, "04"),
+    DemoAccount(
+        "ars-ara",
+        "Thomas",
+        "Girard",
+        "Référent SSI, ARS Auvergne-Rhône-Alpes",
+        Role.ARS_OFFICER,
+        "84",
+    ),
+    DemoAccount(
+        "ars-reunion", "Marie", "Hoarau", "Référente SSI, ARS La Réunion", Role.ARS_OFFICER, "04"
+    ),
     DemoAccount("hfds", "Philippe", "Durand", "FSSI", Role.HFDS),
-    DemoAccount("dgs", "Isabelle", "Moreau", "Centre opérationnel de régulation, DGS",
-                Role.DGS),
+    DemoAccount("dgs", "Isabelle", "Moreau", "Centre opérationnel de régulation, DGS", Role.DGS),
     DemoAccount("ansm", "Luc", "Fontaine", "Matériovigilance, ANSM", Role.ANSM),
-    DemoAccount("defense", "Colonel", "Garnier", "Chaîne CYBER, ministère des armées",
-                Role.DEFENCE),
-    DemoAccount("editeur", "Julie", "Perrin", "PSIRT, éditeur DPI", Role.VENDOR_CONTACT,
-                "vendor"),
+    DemoAccount(
+        "defense", "Colonel", "Garnier", "Chaîne CYBER, ministère des armées", Role.DEFENCE
+    ),
+    DemoAccount("editeur", "Julie", "Perrin", "PSIRT, éditeur DPI", Role.VENDOR_CONTACT, "vendor"),
     DemoAccount("admin", "Alex", "Renaud", "Exploitant de la plateforme", Role.ADMINISTRATOR),
 ]
 
@@ -165,23 +227,17 @@ def demo_load() -> list[tuple[DemoAccount, str, str]]:
                 job_title=account.job_title,
             )
         passwords[email] = password
-        if account.role == Role.ADMINISTRATOR and not user.is_superuser:
-            user.is_staff = user.is_superuser = True
-            user.save(update_fields=["is_staff", "is_superuser"])
         if account.director_of:
-            Structure.objects.filter(pk=structures[account.director_of].pk).update(
-                director=user
-            )
+            Structure.objects.filter(pk=structures[account.director_of].pk).update(director=user)
         if account.role:
-            target: dict[str, object] = {}
+            target: dict[str, Any] = {}
             if account.role in (Role.DECLARANT, Role.STRUCTURE_MEMBER):
                 target["structure"] = structures[account.target]
             elif account.role == Role.ARS_OFFICER:
                 target["region"] = Region.objects.get(code=account.target)
             elif account.role == Role.VENDOR_CONTACT:
                 target["vendor"] = vendor
-            if not Membership.objects.active().filter(user=user, role=account.role, **target):
-                Membership.objects.create(user=user, role=account.role, **target)
+            membership_grant(user=user, role=account.role, by=None, **target)
         result.append((account, email, password))
     _save_passwords(passwords)
     return result

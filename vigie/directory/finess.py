@@ -16,9 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 FINESS_RE = re.compile(r"^[0-9][0-9A-Z][0-9]{7}$")
 OVERSEAS_PREFIXES = {"9701": "971", "9702": "972", "9703": "973", "9704": "974", "9805": "976"}
-METROPOLITAN_PREFIXES = frozenset(
-    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
-)
+METROPOLITAN_PREFIXES = frozenset([f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"])
 _LETTER_VALUES = {"A": 1, "B": 2}
 
 

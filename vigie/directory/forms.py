@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 
 from django import forms
-from dsfr.forms import DsfrBaseForm
 from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
 
 from vigie.directory.finess import finess_error, normalize_finess
 from vigie.directory.models import Region, StructureKind
@@ -23,8 +23,8 @@ class StructureFilterForm(DsfrBaseForm):
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["region"].choices = [  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [
             ("", _("All regions")),
             *Region.objects.values_list("code", "name"),
         ]

@@ -131,7 +131,9 @@ class Structure(models.Model):
         blank=True,
     )
     departement = models.ForeignKey(
-        Departement, on_delete=models.PROTECT, related_name="structures",
+        Departement,
+        on_delete=models.PROTECT,
+        related_name="structures",
         verbose_name=_("département"),
     )
     town = models.CharField(_("town"), max_length=120, blank=True)
@@ -263,25 +265,45 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     structure = models.ForeignKey(
-        Structure, on_delete=models.CASCADE, null=True, blank=True,
-        related_name="memberships", verbose_name=_("structure"),
+        Structure,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("structure"),
     )
     region = models.ForeignKey(
-        Region, on_delete=models.CASCADE, null=True, blank=True,
-        related_name="memberships", verbose_name=_("region"),
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("region"),
     )
     vendor = models.ForeignKey(
-        Vendor, on_delete=models.CASCADE, null=True, blank=True,
-        related_name="memberships", verbose_name=_("vendor"),
+        Vendor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("vendor"),
     )
     starts_at = models.DateTimeField(_("valid from"), default=timezone.now)
     granted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("granted by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("revoked by"),
     )
     revocation_reason = models.CharField(_("revocation reason"), max_length=255, blank=True)
@@ -298,19 +320,27 @@ class Membership(models.Model):
                 condition=(
                     Q(
                         role__in=[r.value for r in STRUCTURE_ROLES],
-                        structure__isnull=False, region__isnull=True, vendor__isnull=True,
+                        structure__isnull=False,
+                        region__isnull=True,
+                        vendor__isnull=True,
                     )
                     | Q(
                         role__in=[r.value for r in REGIONAL_ROLES],
-                        structure__isnull=True, region__isnull=False, vendor__isnull=True,
+                        structure__isnull=True,
+                        region__isnull=False,
+                        vendor__isnull=True,
                     )
                     | Q(
                         role=Role.VENDOR_CONTACT.value,
-                        structure__isnull=True, region__isnull=True, vendor__isnull=False,
+                        structure__isnull=True,
+                        region__isnull=True,
+                        vendor__isnull=False,
                     )
                     | Q(
                         role__in=[r.value for r in NATIONAL_ROLES],
-                        structure__isnull=True, region__isnull=True, vendor__isnull=True,
+                        structure__isnull=True,
+                        region__isnull=True,
+                        vendor__isnull=True,
                     )
                 ),
             ),

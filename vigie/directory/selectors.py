@@ -11,9 +11,7 @@ from vigie.directory.models import Membership, Region, Role, Structure
 
 
 def structures_visible(user: Any) -> QuerySet[Structure]:
-    return Structure.objects.visible_to(user).select_related(
-        "departement__region", "legal_entity"
-    )
+    return Structure.objects.visible_to(user).select_related("departement__region", "legal_entity")
 
 
 def structure_search(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -83,17 +84,36 @@ def membership_grant(
             _("This role must be attached to %(target)s.")
             % {"target": _required_target_label(role)}
         ) from exc
-    existing = Membership.objects.active().filter(
-        user=user, role=role, structure=structure, region=region, vendor=vendor
-    ).first()
+    existing = (
+        Membership.objects.active()
+        .filter(user=user, role=role, structure=structure, region=region, vendor=vendor)
+        .first()
+    )
     if existing:
         return existing
     membership.save()
-    if role == Role.ADMINISTRATOR and not user.is_staff:
+    if role == Role.ADMINISTRATOR:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+        user.groups.add(administrators_group())
     forget_scope(user)
     return membership
+
+
+# Apps whose data the platform operator manages in the Django admin. Case content is
+# deliberately absent: administrators never read cases by default.
+ADMINISTERED_APPS = ("directory", "dsfr")
+
+
+def administrators_group() -> Group:
+    """The Django group giving administrators the admin permissions on reference data."""
+    group, _created = Group.objects.get_or_create(name="Administrateurs Vigie")
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=ADMINISTERED_APPS).exclude(
+            content_type__model__endswith="event"
+        )
+    )
+    return group
 
 
 def _required_target_label(role: Role) -> str:
@@ -170,7 +190,10 @@ def account_invite(*, user: User, request: HttpRequest | None = None) -> None:
 
     path = reverse(
         "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
     )
     base = request.build_absolute_uri("/").rstrip("/") if request else settings.SITE_URL
     context = {"user": user, "link": f"{base}{path}", "site_url": settings.SITE_URL}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,13 +9,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from vigie.core.scoping import scope_for
 from vigie.directory import selectors, services
 from vigie.directory.finess import normalize_finess
 from vigie.directory.forms import DesignateDeclarantForm, RevokeForm, StructureFilterForm
-from vigie.directory.models import Membership, Structure
+from vigie.directory.models import Membership, Structure, User
 
 
 @login_required
@@ -57,9 +59,7 @@ def structure_detail(request: HttpRequest, finess: str) -> HttpResponse:
         {
             "structure": structure,
             "can_manage": can_manage,
-            "delegations": selectors.delegations_of(request.user, structure)
-            if can_manage
-            else [],
+            "delegations": selectors.delegations_of(request.user, structure) if can_manage else [],
         },
     )
 
@@ -93,7 +93,7 @@ def declarant_designate(request: HttpRequest, finess: str) -> HttpResponse:
     form = DesignateDeclarantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         membership, created = services.declarant_designate_person(
-            structure=structure, by=request.user, request=request, **form.cleaned_data
+            structure=structure, by=cast(User, request.user), request=request, **form.cleaned_data
         )
         if created:
             messages.success(
@@ -107,9 +107,7 @@ def declarant_designate(request: HttpRequest, finess: str) -> HttpResponse:
                 _("%(person)s can now declare incidents.") % {"person": membership.user},
             )
         return redirect("directory:structure_detail", finess=structure.finess)
-    return render(
-        request, "directory/declarant_form.html", {"structure": structure, "form": form}
-    )
+    return render(request, "directory/declarant_form.html", {"structure": structure, "form": form})
 
 
 @login_required
@@ -126,7 +124,9 @@ def declarant_revoke(request: HttpRequest, finess: str, membership_id: int) -> H
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_revoke(
-                membership=membership, by=request.user, reason=form.cleaned_data["reason"]
+                membership=membership,
+                by=cast(User, request.user),
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
             form.add_error("reason", exc.messages[0])
@@ -141,5 +141,3 @@ def declarant_revoke(request: HttpRequest, finess: str, membership_id: int) -> H
         "directory/declarant_revoke.html",
         {"structure": structure, "membership": membership, "form": form},
     )
-
-
