@@ -30,17 +30,6 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         call_command("createcachetable", verbosity=0)
 
 
-@pytest.fixture(autouse=True)
-def _media_and_mail(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Static files are served from the apps in tests, without a collectstatic manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def departement(code: str) -> Departement:
     return Departement.objects.get(code=code)
 
