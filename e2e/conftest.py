@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from vigie.declarations.reference import typology_load
 from vigie.directory.reference import reference_load
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
@@ -23,6 +24,7 @@ CHROMIUM = os.environ.get("VIGIE_CHROMIUM", "/usr/bin/chromium")
 def _reference(transactional_db: None) -> None:
     # Transactional tests flush the database after each test: reload the reference data.
     reference_load()
+    typology_load()
 
 
 @pytest.fixture(scope="session")

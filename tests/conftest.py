@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 
+from vigie.declarations.reference import typology_load
 from vigie.directory.models import (
     Departement,
     LegalEntity,
@@ -27,7 +28,20 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Reference data is loaded once for the whole session, like in production."""
     with django_db_blocker.unblock():
         reference_load()
+        typology_load()
         call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _reference_after_flush(request: Any) -> None:
+    """Transactional tests flush the database afterwards: give them the reference data."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        request.getfixturevalue("transactional_db")
+        reference_load()
+        typology_load()
 
 
 def departement(code: str) -> Departement:
@@ -104,6 +118,7 @@ def world(make_structure: Callable[..., Structure], make_user: Callable[..., Use
     )
     w.vendor = Vendor.objects.create(name="Éditeur DPI", security_contact="psirt@editeur.test")
     w.declarant_lyon = make_user(Role.DECLARANT, structure=w.lyon)
+    w.declarant_lyon_lab = make_user(Role.DECLARANT, structure=w.lyon_lab)
     w.member_lyon = make_user(Role.STRUCTURE_MEMBER, structure=w.lyon)
     w.declarant_reunion = make_user(Role.DECLARANT, structure=w.reunion)
     w.director_paris = make_user()
@@ -121,3 +136,91 @@ def world(make_structure: Callable[..., Structure], make_user: Callable[..., Use
     w.admin = make_user(Role.ADMINISTRATOR)
     w.nobody = make_user()
     return w
+
+
+class Mailbox:
+    """What a local SMTP server (aiosmtpd) received."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(
+            {"to": sorted(envelope.rcpt_tos), "subject": str(message["subject"]), "msg": message}
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if address in m["to"]]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Any:
+    """A real SMTP server on 127.0.0.1; Django's SMTP backend is pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    mailbox.controller = controller  # type: ignore[attr-defined]
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def run_worker(transactional_db: None) -> Iterator[Callable[..., None]]:
+    """Run the Procrastinate worker until the queues are empty (jobs due now only)."""
+    from procrastinate.contrib.django import app
+
+    def run(queues: list[str] | None = None) -> None:
+        with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+            worker_app.run_worker(
+                wait=False, install_signal_handlers=False, listen_notify=False, queues=queues
+            )
+
+    yield run
+    # Task threads keep their own connections open; the test database must be droppable.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture
+def make_declaration(db: None) -> Callable[..., Any]:
+    """A draft for ``structure`` by ``by``, every step filled from complete_values()."""
+    from tests.factories import complete_values
+    from vigie.declarations.services import declaration_save, declaration_start
+    from vigie.declarations.steps import STEPS
+
+    def make(structure: Structure, by: User, **overrides: Any) -> Any:
+        declaration = declaration_start(structure=structure, by=by)
+        values = complete_values(**overrides)
+        for step in STEPS:
+            step_values = {name: values[name] for name in step.fields if name in values}
+            declaration = declaration_save(
+                declaration=declaration, by=by, step=step.slug, values=step_values
+            )
+        return declaration
+
+    return make

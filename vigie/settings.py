@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "dsfr",
     "widget_tweaks",
     "django_htmx",
@@ -106,6 +107,10 @@ INSTALLED_APPS = [
     "pghistory",
     "vigie.core",
     "vigie.directory",
+    "vigie.notifications",
+    "vigie.declarations",
+    "vigie.cases",
+    "vigie.api",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +283,14 @@ else:
 DEFAULT_FROM_EMAIL = env("VIGIE_FROM_EMAIL", "Vigie <ne-pas-repondre@vigie.sante.gouv.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Delay before the first retry of an e-mail the SMTP server refused (doubles each time).
+VIGIE_EMAIL_RETRY_SECONDS = env_int("VIGIE_EMAIL_RETRY_SECONDS", 60)
+
+# Attachments of a declaration: per-file size, count and total size.
+VIGIE_ATTACHMENT_MAX_BYTES = env_int("VIGIE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+VIGIE_ATTACHMENT_MAX_COUNT = env_int("VIGIE_ATTACHMENT_MAX_COUNT", 20)
+VIGIE_ATTACHMENT_MAX_TOTAL_BYTES = env_int("VIGIE_ATTACHMENT_MAX_TOTAL_BYTES", 100 * 1024 * 1024)
+
 # Functional mailboxes of the national actors (configurable per deployment).
 VIGIE_MAILBOXES = {
     "acss": env("VIGIE_MAILBOX_ACSS", "cyberveille@sante.gouv.fr"),
@@ -293,8 +306,11 @@ VIGIE_ARS_MAILBOX_PATTERN = env("VIGIE_ARS_MAILBOX_PATTERN", "ssi-{slug}@ars.san
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without credentials gets 401 with WWW-Authenticate: Bearer.
+        "vigie.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "EXCEPTION_HANDLER": "vigie.api.exceptions.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -303,6 +319,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("VIGIE_API_ANON_RATE", "30/min"),
         "user": env("VIGIE_API_USER_RATE", "600/min"),
+        # Declarations filed through the API, per account (a runaway client cannot flood).
+        "declarations": env("VIGIE_API_SUBMIT_RATE", "120/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -310,6 +328,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Declaration and handling of health-sector SSI incidents.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name for the yes/no/unknown choices shared by several fields.
+    "ENUM_NAME_OVERRIDES": {"TriStateEnum": "vigie.declarations.models.TriState"},
 }
 
 # Whitenoise rewrites url() in CSS when hashing names, so DSFR's SRI digests would not match.

@@ -12,7 +12,11 @@ urlpatterns = [
     path("compte/profil/", core_views.account, name="account"),
     path("compte/", include("allauth.urls")),
     path("structures/", include("vigie.directory.urls")),
+    path("declarations/", include("vigie.declarations.urls")),
+    path("dossiers/", include("vigie.cases.urls")),
+    path("notifications/", include("vigie.notifications.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("vigie.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -140,6 +140,13 @@ def test_navigation_depends_on_role(world: Any) -> None:
     def labels(user: Any) -> list[str]:
         return [item["label"] for item in client_for(user).get("/").context["nav_items"]]
 
-    assert labels(world.director_paris) == ["Accueil", "Mes structures", "Déclarants", "Mon compte"]
+    assert labels(world.director_paris) == [
+        "Accueil",
+        "Mes structures",
+        "Déclarer un incident",
+        "Déclarations",
+        "Déclarants",
+        "Mon compte",
+    ]
     assert "Administration" in labels(world.admin)
     assert labels(world.vendor_contact) == ["Accueil", "Mon compte"]

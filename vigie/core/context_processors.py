@@ -33,6 +33,10 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
             else _("Structures")
         )
         items.append(NavItem(label, reverse("directory:structure_list")))
+    if scope.declarant_structure_ids:
+        items.append(NavItem(_("Declare an incident"), reverse("declarations:start")))
+    if scope.structure_ids or scope.is_national or scope.ars_region_ids:
+        items.append(NavItem(_("Declarations"), reverse("declarations:list")))
     if scope.directed_structure_ids:
         items.append(NavItem(_("Declarants"), reverse("directory:delegation_list")))
     if scope.is_administrator:
@@ -43,10 +47,12 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     items = navigation_items(request)
+    # Only the most specific match is current ("/declarations/nouvelle/" is not the list).
+    matches = [item for item in items if item.is_current(request.path)]
+    current = max(matches, key=lambda item: len(item.url)) if matches else None
     return {
         "nav_items": [
-            {"label": item.label, "url": item.url, "current": item.is_current(request.path)}
-            for item in items
+            {"label": item.label, "url": item.url, "current": item is current} for item in items
         ],
         "vigie_scope": scope_for(getattr(request, "user", None)),
     }

@@ -236,6 +236,8 @@ class Role(models.TextChoices):
     DEFENCE = "defence", _("Defence chain (CYBER)")
     VENDOR_CONTACT = "vendor_contact", _("Vendor contact")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Service account of the national reporting portal: files declarations through the API.
+    API_INTEGRATION = "api_integration", _("National portal integration (API)")
 
 
 STRUCTURE_ROLES = frozenset({Role.DECLARANT, Role.STRUCTURE_MEMBER})
@@ -243,6 +245,8 @@ REGIONAL_ROLES = frozenset({Role.ARS_OFFICER})
 NATIONAL_ROLES = frozenset(
     {Role.ACSS_ANALYST, Role.HFDS, Role.DGS, Role.ANSM, Role.DEFENCE, Role.ADMINISTRATOR}
 )
+# Service accounts hold no target and never log in interactively (API tokens only).
+SERVICE_ROLES = frozenset({Role.API_INTEGRATION})
 # Staff roles must use multi-factor authentication.
 STAFF_ROLES = frozenset(REGIONAL_ROLES | NATIONAL_ROLES)
 
@@ -319,13 +323,13 @@ class Membership(models.Model):
                 name="membership_scope_matches_role",
                 condition=(
                     Q(
-                        role__in=[r.value for r in STRUCTURE_ROLES],
+                        role__in=sorted(r.value for r in STRUCTURE_ROLES),
                         structure__isnull=False,
                         region__isnull=True,
                         vendor__isnull=True,
                     )
                     | Q(
-                        role__in=[r.value for r in REGIONAL_ROLES],
+                        role__in=sorted(r.value for r in REGIONAL_ROLES),
                         structure__isnull=True,
                         region__isnull=False,
                         vendor__isnull=True,
@@ -337,7 +341,7 @@ class Membership(models.Model):
                         vendor__isnull=False,
                     )
                     | Q(
-                        role__in=[r.value for r in NATIONAL_ROLES],
+                        role__in=sorted(r.value for r in NATIONAL_ROLES | SERVICE_ROLES),
                         structure__isnull=True,
                         region__isnull=True,
                         vendor__isnull=True,

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -103,15 +104,22 @@ def membership_grant(
 # Apps whose data the platform operator manages in the Django admin. Case content is
 # deliberately absent: administrators never read cases by default.
 ADMINISTERED_APPS = ("directory", "dsfr")
+# Other models operators maintain: the incident typology, and the e-mail outbox (metadata).
+ADMINISTERED_MODELS = (
+    ("declarations", "incidenttype"),
+    ("notifications", "outgoingemail"),
+    ("api", "apitoken"),  # list and revoke API tokens (never their keys)
+)
 
 
 def administrators_group() -> Group:
     """The Django group giving administrators the admin permissions on reference data."""
     group, _created = Group.objects.get_or_create(name="Administrateurs Vigie")
+    administered = Q(content_type__app_label__in=ADMINISTERED_APPS)
+    for app_label, model in ADMINISTERED_MODELS:
+        administered |= Q(content_type__app_label=app_label, content_type__model=model)
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=ADMINISTERED_APPS).exclude(
-            content_type__model__endswith="event"
-        )
+        Permission.objects.filter(administered).exclude(content_type__model__endswith="event")
     )
     return group
 

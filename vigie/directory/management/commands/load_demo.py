@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
+from vigie.declarations.demo import demo_declarations_load
 from vigie.directory.demo import demo_load
 from vigie.directory.models import Role
 
@@ -14,6 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = demo_load()
+        created = demo_declarations_load()
+        if created:
+            self.stdout.write(f"{created} demo declarations submitted (e-mails under var/mail).")
         setup = reverse("mfa_activate_totp")
         self.stdout.write("\nDemo accounts (passwords kept in var/demo-credentials.txt):")
         for account, email, password in accounts:

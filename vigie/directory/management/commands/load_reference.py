@@ -4,14 +4,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from vigie.declarations.reference import typology_load
 from vigie.directory.reference import reference_load
 
 
 class Command(BaseCommand):
-    help = "Load or refresh the regions, ARS and départements (idempotent)."
+    help = "Load or refresh the regions, ARS, départements and incident types (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = reference_load()
+        created = typology_load()
         self.stdout.write(
-            f"Reference data: {counts['regions']} regions, {counts['departements']} départements."
+            f"Reference data: {counts['regions']} regions, {counts['departements']} départements, "
+            f"{created} new incident types."
         )

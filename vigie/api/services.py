@@ -1,0 +1,94 @@
+"""Writes on API tokens. The key is shown once, at creation; only its SHA-256 is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigie.api.models import ApiToken
+from vigie.core.scoping import scope_for
+from vigie.directory.models import Role, User
+from vigie.directory.services import membership_grant
+
+KEY_BYTES = 32  # 256 bits of randomness: guessing is hopeless, a fast hash is enough
+PREFIX_LENGTH = 8
+# last_used_at is written at most this often, so authentication stays a read.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _check_administrator(by: User | None) -> None:
+    # by=None is the operator at the command line (manage.py create_api_token).
+    if by is not None and not scope_for(by).is_administrator:
+        raise PermissionDenied(_("Only an administrator can manage API tokens."))
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, by: User | None) -> tuple[ApiToken, str]:
+    """Issue a token acting as ``user``. Returns (token, key): the key is never stored."""
+    _check_administrator(by)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Please name the token (who or what uses it).")})
+    if not user.is_active:
+        raise ValidationError(_("This account is deactivated."))
+    key = secrets.token_urlsafe(KEY_BYTES)
+    token = ApiToken.objects.create(
+        name=name,
+        user=user,
+        key_prefix=key[:PREFIX_LENGTH],
+        key_hash=key_hash(key),
+        created_by=by,
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, by: User | None) -> ApiToken:
+    """Revoke ``token`` at once; an administrator or the token's own user may do it."""
+    if by is not None and by.pk != token.user_id:
+        _check_administrator(by)
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = by
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+    return locked
+
+
+def api_token_authenticate(key: str) -> ApiToken | None:
+    """The live token whose key is ``key`` (None when unknown), its use recorded.
+
+    The lookup is by hash, so the time it takes says nothing about the stored keys;
+    the final comparison is constant-time all the same. Revoked tokens and inactive
+    users are returned as they are: the caller says why it refuses them.
+    """
+    digest = key_hash(key)
+    token = ApiToken.objects.select_related("user").filter(key_hash=digest).first()
+    if token is None or not hmac.compare_digest(token.key_hash, digest):
+        return None
+    now = timezone.now()
+    if token.revoked_at is None and (
+        token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+@transaction.atomic
+def integration_account_create(*, email: str, name: str = "") -> User:
+    """The service account of the national portal: no password, API tokens only."""
+    user = User.objects.create_user(email=email, password=None, last_name=name)
+    membership_grant(user=user, role=Role.API_INTEGRATION, by=None)
+    return user

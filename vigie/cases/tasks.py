@@ -1,0 +1,14 @@
+"""Scheduled work on cases."""
+
+from __future__ import annotations
+
+from procrastinate.contrib.django import app
+
+
+@app.periodic(cron="0 * * * *", periodic_id="case_remind_overdue")
+@app.task(name="cases.remind_overdue", queue="default", queueing_lock="case_remind_overdue")
+def remind_overdue(timestamp: int) -> int:
+    """Hourly: remind those in charge of cases whose weekly ARS update is late."""
+    from vigie.cases.services import case_remind_overdue
+
+    return case_remind_overdue()

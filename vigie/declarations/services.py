@@ -1,0 +1,358 @@
+"""Writes on declarations. Each function is one transaction; notifications leave on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigie.core.scoping import scope_for
+from vigie.declarations.attachments import check_upload
+from vigie.declarations.models import (
+    Attachment,
+    Declaration,
+    DeclarationRecipient,
+    DeclarationSource,
+    DeclarationStatus,
+    RecipientKind,
+)
+from vigie.declarations.routing import Route, declaration_route, reason_labels
+from vigie.declarations.steps import STEP_BY_SLUG, declaration_problems
+from vigie.directory.models import Membership, Role, Structure, User, Vendor
+from vigie.notifications.services import email_queue, notification_create
+
+
+class DeclarationIncomplete(ValidationError):
+    """Submission refused: ``problems`` maps each field to its French message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(_("The declaration is incomplete."))
+        self.problems = problems
+
+
+def can_declare_for(user: Any, structure: Structure) -> bool:
+    """Director, designated declarant, or the national portal's integration account."""
+    if not structure.is_active:
+        return False
+    scope = scope_for(user)
+    return structure.pk in scope.declarant_structure_ids or scope.has(Role.API_INTEGRATION)
+
+
+def _check_author(declaration: Declaration, by: User) -> None:
+    if declaration.created_by_id != by.pk or not can_declare_for(by, declaration.structure):
+        raise PermissionDenied(_("You cannot edit this declaration."))
+    if not declaration.is_draft:
+        raise ValidationError(_("This declaration has already been submitted."))
+
+
+def _locked_draft(declaration: Declaration, by: User) -> Declaration:
+    locked = (
+        Declaration.objects.select_for_update()
+        .select_related("structure__departement__region")
+        .get(pk=declaration.pk)
+    )
+    _check_author(locked, by)
+    return locked
+
+
+@transaction.atomic
+def declaration_start(*, structure: Structure, by: User) -> Declaration:
+    """Open a draft for ``structure``, pre-filled with the declarant's identity."""
+    if not can_declare_for(by, structure):
+        raise PermissionDenied(_("You are not a declarant of this structure."))
+    return Declaration.objects.create(
+        structure=structure,
+        created_by=by,
+        declarant_name=by.get_full_name(),
+        declarant_function=by.job_title,
+        declarant_email=by.email,
+        declarant_phone=by.phone,
+    )
+
+
+@transaction.atomic
+def declaration_save(
+    *,
+    declaration: Declaration,
+    by: User,
+    step: str,
+    values: Mapping[str, Any],
+    raw: Mapping[str, Any] | None = None,
+) -> Declaration:
+    """Save a step of a draft.
+
+    ``values`` are the fields that validated; ``raw`` is the whole input as typed when
+    some fields did not, kept so the declarant finds it again (nothing typed is lost).
+    """
+    if step not in STEP_BY_SLUG:
+        raise ValidationError(_("Unknown step."))
+    draft = _locked_draft(declaration, by)
+    allowed = set(STEP_BY_SLUG[step].fields)
+    vendors: Iterable[Vendor] | None = None
+    for name, value in values.items():
+        if name not in allowed:
+            continue
+        if name == "vendors":
+            vendors = value
+        else:
+            setattr(draft, name, value)
+    if draft.urgent_help:
+        draft.help_needed = True
+    data = dict(draft.draft_data)
+    if raw:
+        data[step] = {key: value for key, value in raw.items() if key != "csrfmiddlewaretoken"}
+    else:
+        data.pop(step, None)
+    draft.draft_data = data
+    draft.last_step = step
+    draft.save()
+    if vendors is not None:
+        draft.vendors.set(vendors)
+    return draft
+
+
+@transaction.atomic
+def declaration_discard(*, declaration: Declaration, by: User) -> None:
+    draft = _locked_draft(declaration, by)
+    files = [attachment.file for attachment in draft.attachments.all()]
+    draft.delete()
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
+
+
+@transaction.atomic
+def attachment_add(*, declaration: Declaration, by: User, upload: UploadedFile) -> Attachment:
+    draft = _locked_draft(declaration, by)
+    existing = draft.attachments.aggregate(total=Sum("size"))["total"] or 0
+    checked = check_upload(upload, already=draft.attachments.count(), total_bytes=existing)
+    attachment = Attachment(
+        declaration=draft,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=by,
+    )
+    attachment.file.save(checked.name, upload, save=False)
+    stored = attachment.file
+    try:
+        attachment.save()
+    except Exception:
+        stored.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by: User) -> None:
+    _locked_draft(attachment.declaration, by)
+    stored = attachment.file
+    attachment.delete()
+    transaction.on_commit(lambda: stored.delete(save=False))
+
+
+def reference_next(year: int) -> str:
+    """Next reference of ``year``. The counter row stays locked until commit, so two
+    concurrent submissions can never receive the same number."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO declarations_referencecounter (year, last) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last = declarations_referencecounter.last + 1 "
+            "RETURNING last",
+            [year],
+        )
+        (number,) = cursor.fetchone()
+    return f"SSI-{year}-{number:05d}"
+
+
+@transaction.atomic
+def declaration_submit(
+    *, declaration: Declaration, by: User, at: datetime | None = None
+) -> Declaration:
+    """Validate, number, route and notify. Raises DeclarationIncomplete with each problem."""
+    draft = _locked_draft(declaration, by)
+    problems = declaration_problems(draft)
+    if problems:
+        raise DeclarationIncomplete(problems)
+    moment = at or timezone.now()
+    draft.reference = reference_next(moment.astimezone(timezone.get_default_timezone()).year)
+    draft.status = DeclarationStatus.SUBMITTED
+    draft.submitted_at = moment
+    draft.submitted_by = by
+    draft.draft_data = {}
+    draft.save()
+    routes = declaration_route(draft, at=moment)
+    DeclarationRecipient.objects.bulk_create(
+        DeclarationRecipient(
+            declaration=draft,
+            kind=route.kind,
+            region=route.region,
+            email=route.email,
+            reasons=route.reasons,
+            notice_only=route.notice_only,
+        )
+        for route in routes
+    )
+    from vigie.cases.services import case_open  # cases build on declarations
+
+    case_open(declaration=draft)
+    _notify_submission(draft, routes, by)
+    return draft
+
+
+@transaction.atomic
+def declaration_file(
+    *,
+    structure: Structure,
+    by: User,
+    values: Mapping[str, Any],
+    vendors: Iterable[Vendor] = (),
+    external_id: str | None = None,
+    source: str = DeclarationSource.API,
+    at: datetime | None = None,
+) -> tuple[Declaration, bool]:
+    """Create and submit a declaration in one go (API). Returns (declaration, created).
+
+    The same ``external_id`` twice returns the first declaration: a portal retrying a
+    call after a timeout never creates a duplicate.
+    """
+    # Rights first: a known external_id must not reveal a declaration to anybody.
+    if not can_declare_for(by, structure):
+        raise PermissionDenied(_("You are not a declarant of this structure."))
+    if external_id:
+        existing = Declaration.objects.filter(external_id=external_id).first()
+        if existing is not None:
+            if existing.structure_id != structure.pk:
+                raise ValidationError(
+                    {
+                        "external_id": _(
+                            "This portal identifier is already used by another declaration."
+                        )
+                    }
+                )
+            return existing, False
+    declaration = Declaration(structure=structure, created_by=by, source=source)
+    declaration.external_id = external_id or None
+    for name, value in values.items():
+        setattr(declaration, name, value)
+    if declaration.urgent_help:
+        declaration.help_needed = True
+    try:
+        with transaction.atomic():
+            declaration.save()
+    except IntegrityError:
+        # The same call arrived twice at once: the unique index made this one wait for
+        # the other to commit; answer with the declaration it created.
+        existing = Declaration.objects.filter(external_id=external_id).first()
+        if external_id and existing is not None and existing.structure_id == structure.pk:
+            return existing, False
+        raise
+    declaration.vendors.set(vendors)
+    return declaration_submit(declaration=declaration, by=by, at=at), True
+
+
+# --- notifications -------------------------------------------------------------------
+
+RECIPIENT_ROLES = {
+    RecipientKind.ACSS: Role.ACSS_ANALYST,
+    RecipientKind.DEFENCE: Role.DEFENCE,
+    RecipientKind.FSSI: Role.HFDS,
+    RecipientKind.ANSM: Role.ANSM,
+}
+
+
+def _users_for(route: Route) -> list[User]:
+    memberships = Membership.objects.active().select_related("user")
+    if route.kind == RecipientKind.ARS:
+        memberships = memberships.filter(role=Role.ARS_OFFICER, region=route.region)
+    elif route.kind in RECIPIENT_ROLES:
+        memberships = memberships.filter(role=RECIPIENT_ROLES[RecipientKind(route.kind)])
+    else:
+        return []
+    return [membership.user for membership in memberships]
+
+
+def declaration_url(declaration: Declaration) -> str:
+    return settings.SITE_URL + reverse("declarations:detail", args=[declaration.pk])
+
+
+def _notify_submission(declaration: Declaration, routes: list[Route], by: User) -> None:
+    topic = f"declaration:{declaration.pk}"
+    url = reverse("declarations:detail", args=[declaration.pk])
+    context: dict[str, Any] = {
+        "declaration": declaration,
+        "structure": declaration.structure,
+        "url": declaration_url(declaration),
+    }
+    for route in routes:
+        route_context = {**context, "route": route, "reasons": reason_labels(route.reasons)}
+        if route.notice_only:
+            email_queue(
+                to=[route.email],
+                template="declarations/email/ars_notice",
+                context=route_context,
+                topic=topic,
+                purpose="ars_notice",
+            )
+            notification_create(
+                users=_users_for(route),
+                title=_("Incident declared by a military hospital in your region"),
+                body=_(
+                    "%(structure)s declared a security incident (%(reference)s). It is "
+                    "handled by the defence chain; you will be informed if care is affected."
+                )
+                % {"structure": declaration.structure.name, "reference": declaration.reference},
+                topic=topic,
+            )
+            continue
+        email_queue(
+            to=[route.email],
+            template="declarations/email/routed",
+            context=route_context,
+            topic=topic,
+            purpose=f"routed:{route.kind}",
+        )
+        notification_create(
+            users=_users_for(route),
+            title=_("New declaration %(reference)s — %(structure)s")
+            % {"reference": declaration.reference, "structure": declaration.structure.name},
+            body=", ".join(reason_labels(route.reasons)),
+            url=url,
+            topic=topic,
+        )
+    alerted = [
+        {"label": _recipient_label(route), "reasons": reason_labels(route.reasons)}
+        for route in routes
+    ]
+    email_queue(
+        to=[declaration.declarant_email, by.email],
+        template="declarations/email/acknowledgement",
+        context={**context, "alerted": alerted},
+        topic=topic,
+        purpose="acknowledgement",
+    )
+    notification_create(
+        users=[by],
+        title=_("Declaration %(reference)s received") % {"reference": declaration.reference},
+        body=_("Entities alerted: %(entities)s")
+        % {"entities": ", ".join(item["label"] for item in alerted)},  # type: ignore[misc]
+        url=url,
+        topic=topic,
+    )
+
+
+def _recipient_label(route: Route) -> str:
+    if route.kind == RecipientKind.ARS and route.region is not None:
+        label = route.region.ars_name
+        if route.notice_only:
+            return _("%(ars)s (notice of existence)") % {"ars": label}
+        return label
+    return str(RecipientKind(route.kind).label)

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from vigie.declarations import views
+
+app_name = "declarations"
+
+urlpatterns = [
+    path("", views.declaration_list, name="list"),
+    path("nouvelle/", views.declaration_new, name="start"),
+    path("<int:pk>/", views.declaration_detail, name="detail"),
+    path("<int:pk>/etape/<slug:slug>/", views.declaration_step, name="step"),
+    path("<int:pk>/enregistrer/<slug:slug>/", views.declaration_autosave, name="autosave"),
+    path("<int:pk>/recapitulatif/", views.declaration_summary, name="summary"),
+    path("<int:pk>/supprimer/", views.declaration_discard_view, name="discard"),
+    path("<int:pk>/pieces-jointes/", views.attachment_upload, name="attachment_upload"),
+    path(
+        "pieces-jointes/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "pieces-jointes/<int:attachment_id>/supprimer/",
+        views.attachment_delete,
+        name="attachment_delete",
+    ),
+]

@@ -1,0 +1,70 @@
+"""Queue e-mails and create in-app notifications.
+
+Callers run inside their own transaction: the outbox row commits with the action, and
+the worker is asked to send it only once the transaction has committed (Zulip style).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from vigie.directory.models import User
+from vigie.notifications.models import Notification, OutgoingEmail
+
+
+def email_queue(
+    *,
+    to: Iterable[str],
+    template: str,
+    context: Mapping[str, Any],
+    topic: str = "",
+    purpose: str = "",
+) -> OutgoingEmail | None:
+    """Render ``template`` (``<template>_subject.txt`` and ``<template>.txt``) and queue it.
+
+    Returns None when there is nobody to write to.
+    """
+    recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
+    if not recipients:
+        return None
+    subject = " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split())
+    body = render_to_string(f"{template}.txt", dict(context))
+    email = OutgoingEmail.objects.create(
+        to=recipients, subject=subject[:255], body=body, topic=topic, purpose=purpose
+    )
+    transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
+    return email
+
+
+def email_dispatch(*, email_id: int) -> None:
+    """Hand a committed outbox row to the worker (a duplicate request is harmless)."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from vigie.notifications.tasks import email_send
+
+    with contextlib.suppress(AlreadyEnqueued):
+        email_send.configure(queueing_lock=f"email-{email_id}").defer(email_id=email_id)
+
+
+def notification_create(
+    *, users: Iterable[User], title: str, body: str = "", url: str = "", topic: str = ""
+) -> list[Notification]:
+    unique = {user.pk: user for user in users if user.is_active}
+    return Notification.objects.bulk_create(
+        Notification(user=user, title=title[:255], body=body, url=url, topic=topic)
+        for user in unique.values()
+    )
+
+
+def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications as read (all of them when no ids are given)."""
+    qs = Notification.objects.visible_to(user).filter(read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())

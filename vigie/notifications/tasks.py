@@ -1,0 +1,86 @@
+"""Worker tasks: deliver outbox e-mails with retries, and sweep the outbox."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate.contrib.django import app
+from procrastinate.jobs import Job
+
+from vigie.notifications.models import EmailStatus, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+
+class EmailRetry(BaseRetryStrategy):
+    """Back off from one minute to one hour; give up after about a day of failures."""
+
+    max_attempts = 30
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if job.attempts >= self.max_attempts:
+            return None
+        base = settings.VIGIE_EMAIL_RETRY_SECONDS
+        return RetryDecision(retry_in={"seconds": min(base * 2**job.attempts, 3600)})
+
+
+@app.task(name="notifications.email_send", queue="email", retry=EmailRetry())
+def email_send(email_id: int) -> None:
+    """Send one outbox row. Raising makes Procrastinate retry it later."""
+    failure: Exception | None = None
+    with transaction.atomic():
+        email = (
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=EmailStatus.PENDING)
+            .first()
+        )
+        if email is None:
+            return  # already sent (or being sent by another worker)
+        message = EmailMessage(
+            subject=email.subject,
+            body=email.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=list(email.to),
+        )
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:
+            # The failure is recorded and committed before re-raising for a retry.
+            email.attempts += 1
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= EmailRetry.max_attempts:
+                email.status = EmailStatus.FAILED
+            email.save(update_fields=["attempts", "last_error", "status"])
+            logger.warning("E-mail %s not sent (attempt %s): %s", email.pk, email.attempts, exc)
+            failure = exc
+        else:
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.attempts += 1
+            email.last_error = ""
+            email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    if failure is not None:
+        raise failure
+
+
+@app.periodic(cron="*/10 * * * *", periodic_id="email_sweep")
+@app.task(name="notifications.email_sweep", queue="email", queueing_lock="email_sweep")
+def email_sweep(timestamp: int) -> int:
+    """Re-queue pending e-mails whose job was lost (e.g. a crash right after commit)."""
+    from vigie.notifications.services import email_dispatch
+
+    stale = timezone.now() - timedelta(minutes=10)
+    ids = list(
+        OutgoingEmail.objects.filter(status=EmailStatus.PENDING, created_at__lt=stale)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for email_id in ids:
+        email_dispatch(email_id=email_id)
+    return len(ids)
