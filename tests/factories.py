@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
 from django.utils import timezone
 
 from vigie.declarations.models import IncidentType
+from vigie.directory.models import Role
 
 
 def complete_values(**overrides: Any) -> dict[str, Any]:
@@ -29,3 +33,17 @@ def complete_values(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+def client_for(user: Any) -> Client:
+    """A signed-in client; staff roles get the authenticator they are required to have."""
+    client = Client()
+    if (
+        user.memberships.exclude(
+            role__in=[Role.DECLARANT, Role.STRUCTURE_MEMBER, Role.VENDOR_CONTACT]
+        ).exists()
+        and not Authenticator.objects.filter(user=user).exists()
+    ):
+        TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+    return client

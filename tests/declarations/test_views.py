@@ -11,14 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.messages import constants as message_levels
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
+from tests.factories import client_for
 from vigie.declarations.models import Attachment, Declaration, DeclarationStatus, IncidentType
 from vigie.declarations.services import declaration_start, declaration_submit
 from vigie.directory.models import Role
@@ -26,20 +25,6 @@ from vigie.directory.models import Role
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
-
-
-def client_for(user: Any) -> Client:
-    """A signed-in client; staff roles get the authenticator they are required to have."""
-    client = Client()
-    if (
-        user.memberships.exclude(
-            role__in=[Role.DECLARANT, Role.STRUCTURE_MEMBER, Role.VENDOR_CONTACT]
-        ).exists()
-        and not Authenticator.objects.filter(user=user).exists()
-    ):
-        TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
-    return client
 
 
 def step_url(declaration: Declaration, slug: str) -> str:

@@ -5,27 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
 from tests.core.test_scoping import EXPECTED_STRUCTURES
-from vigie.directory.models import Membership, Role
+from tests.factories import client_for
+from vigie.directory.models import Membership
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    if (
-        user.memberships.exclude(
-            role__in=[Role.DECLARANT, Role.STRUCTURE_MEMBER, Role.VENDOR_CONTACT]
-        ).exists()
-        and not Authenticator.objects.filter(user=user).exists()
-    ):
-        TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize(("role", "expected"), sorted(EXPECTED_STRUCTURES.items()))

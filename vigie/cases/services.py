@@ -3,7 +3,6 @@ timeline event, notifications on commit. Permissions come from cases.workflow.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,11 +10,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigie.cases import workflow
+from vigie.cases import notify, workflow
 from vigie.cases.models import (
     Case,
     CaseStatus,
@@ -33,8 +31,7 @@ from vigie.cases.models import (
 )
 from vigie.core.scoping import scope_for
 from vigie.declarations.models import Declaration, RecipientKind
-from vigie.directory.models import Membership, Role, User
-from vigie.notifications.services import email_queue, notification_create
+from vigie.directory.models import Role, User
 
 WEEKLY = timedelta(days=7)
 
@@ -117,69 +114,6 @@ def _transition(case: Case, to: str, by: User | None, reason: str = "") -> Timel
     )
 
 
-def case_url(case: Case) -> str:
-    return settings.SITE_URL + reverse("cases:detail", args=[case.pk])
-
-
-def _users(role: str, **target: Any) -> list[User]:
-    memberships = Membership.objects.active().filter(role=role, **target).select_related("user")
-    return [m.user for m in memberships]
-
-
-def _ars_users(case: Case) -> list[User]:
-    return _users(Role.ARS_OFFICER, region_id=case.structure.departement.region_id)
-
-
-def _structure_users(case: Case) -> list[User]:
-    users = _users(Role.DECLARANT, structure_id=case.structure_id)
-    if case.structure.director is not None:
-        users.append(case.structure.director)
-    return users
-
-
-def _notify(
-    case: Case,
-    *,
-    purpose: str,
-    subject: str,
-    message: str,
-    users: Iterable[User] = (),
-    mailboxes: Iterable[str] = (),
-) -> None:
-    """One e-mail (template cases/email/update) to ``mailboxes`` and in-app notices."""
-    topic = f"case:{case.pk}"
-    addresses = [address for address in mailboxes if address]
-    if addresses:
-        email_queue(
-            to=addresses,
-            template="cases/email/update",
-            context={
-                "case": case,
-                "subject": subject,
-                "message": message,
-                "url": case_url(case),
-            },
-            topic=topic,
-            purpose=purpose,
-        )
-    notification_create(
-        users=list(users),
-        title=f"{case.reference} — {subject}",
-        body=message,
-        url=reverse("cases:detail", args=[case.pk]),
-        topic=topic,
-    )
-
-
-def _declarant_mailboxes(case: Case) -> list[str]:
-    declaration = case.declaration
-    return [declaration.declarant_email, case.structure.ssi_mailbox]
-
-
-def _ars_mailbox(case: Case) -> str:
-    return case.structure.departement.region.ssi_mailbox
-
-
 # --- phase 2: opening ------------------------------------------------------------------
 
 
@@ -249,62 +183,8 @@ def case_qualify(
         case.piloted_by_hfds = criticity == Criticity.SIGNIFICANT
         case.ars_update_due_at = ars_update_due(now, case)
     _save(case)
-    _notify_qualification(case)
+    notify.notify_qualification(case)
     return case
-
-
-def _notify_qualification(case: Case) -> None:
-    criticity = Criticity(case.criticity).label
-    boxes = settings.VIGIE_MAILBOXES
-    if case.criticity == Criticity.NOT_INCIDENT:
-        declarant_message = _(
-            "After analysis, the event you declared is not an information-system security "
-            "incident. The case is closed with no follow-up. %(note)s"
-        ) % {"note": case.qualification_note}
-    else:
-        declarant_message = _(
-            "Your declaration has been qualified as a %(criticity)s incident. You will be "
-            "contacted for the support; questions will reach you on Vigie."
-        ) % {"criticity": criticity.lower()}
-    _notify(
-        case,
-        purpose="qualified:declarant",
-        subject=_("Qualification of your declaration"),
-        message=declarant_message,
-        users=_structure_users(case),
-        mailboxes=_declarant_mailboxes(case),
-    )
-    if not case.is_military or case.care_affected:
-        _notify(
-            case,
-            purpose="qualified:ars",
-            subject=_("Case qualified: %(criticity)s") % {"criticity": criticity},
-            message=case.qualification_note,
-            users=_ars_users(case),
-            mailboxes=[_ars_mailbox(case)],
-        )
-    if Outcome.B2 in case.outcomes:
-        _notify(
-            case,
-            purpose="qualified:hfds",
-            subject=_("%(criticity)s incident (B2)") % {"criticity": criticity},
-            message=(
-                _("Significant incident: piloted by the HFDS (phase 4 bis).")
-                if case.is_significant
-                else _("Serious incident, for your information.")
-            ),
-            users=_users(Role.HFDS),
-            mailboxes=[boxes["fssi"]],
-        )
-    if Outcome.B3 in case.outcomes:
-        _notify(
-            case,
-            purpose="qualified:dgs",
-            subject=_("Incident with a possible sanitary impact (B3)"),
-            message=case.qualification_note,
-            users=_users(Role.DGS) + _users(Role.HFDS),
-            mailboxes=[boxes["dgs"], boxes["fssi"]],
-        )
 
 
 # --- questions and evidence ------------------------------------------------------------
@@ -324,7 +204,7 @@ def case_ask(*, case: Case, by: User, text: str, preserve_evidence: bool = False
     kind = EventKind.EVIDENCE if preserve_evidence else EventKind.QUESTION
     _event(case, by, kind, reason=question.text, question=question.pk)
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="question",
         subject=(
@@ -333,8 +213,8 @@ def case_ask(*, case: Case, by: User, text: str, preserve_evidence: bool = False
             else _("A question about your declaration")
         ),
         message=question.text,
-        users=_structure_users(case),
-        mailboxes=_declarant_mailboxes(case),
+        users=notify.structure_users(case),
+        mailboxes=notify.declarant_mailboxes(case),
     )
     return question
 
@@ -356,7 +236,7 @@ def case_answer(*, question: Question, by: User, answer: str) -> Question:
     question.save()
     _event(case, by, EventKind.ANSWER, reason=question.answer, question=question.pk)
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="answer",
         subject=_("The declarant answered"),
@@ -382,12 +262,12 @@ def case_choose_support(
     case.support_mode = mode
     _event(case, by, EventKind.SUPPORT_MODE, reason=reason, mode=mode)
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="support_mode",
         subject=_("Support mode: %(mode)s") % {"mode": mode.label},
         message=reason,
-        users=_users(Role.ACSS_ANALYST),
+        users=notify.users_with(Role.ACSS_ANALYST),
         mailboxes=[settings.VIGIE_MAILBOXES["acss"]],
     )
     return case
@@ -417,12 +297,12 @@ def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
         _mark_ars_informed(case, entry.at)
     _save(case)
     if kind != TrackingKind.STRUCTURE_ACTION and not case.is_military:
-        _notify(
+        notify.notify(
             case,
             purpose=f"tracking:{kind}",
             subject=str(kind.label),
             message=entry.text,
-            users=_structure_users(case),
+            users=notify.structure_users(case),
         )
     return entry
 
@@ -446,13 +326,13 @@ def case_report_to_ars(*, case: Case, by: User, text: str) -> Case:
     _event(case, by, EventKind.ARS_UPDATE, reason=text.strip())
     _mark_ars_informed(case, now)
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="ars_update",
         subject=_("Weekly progress report"),
         message=text.strip(),
-        users=_ars_users(case),
-        mailboxes=[_ars_mailbox(case)],
+        users=notify.ars_users(case),
+        mailboxes=[notify.ars_mailbox(case)],
     )
     return case
 
@@ -474,13 +354,13 @@ def case_switch_significant(*, case: Case, by: User, version: int | None, reason
     case.piloted_by_hfds = True
     _event(case, by, EventKind.SIGNIFICANT, reason=reason.strip())
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="significant",
         subject=_("Incident now significant: piloted by the HFDS (phase 4 bis)"),
         message=reason.strip(),
-        users=_users(Role.HFDS) + _ars_users(case),
-        mailboxes=[settings.VIGIE_MAILBOXES["fssi"], _ars_mailbox(case)],
+        users=notify.users_with(Role.HFDS) + notify.ars_users(case),
+        mailboxes=[settings.VIGIE_MAILBOXES["fssi"], notify.ars_mailbox(case)],
     )
     return case
 
@@ -506,12 +386,12 @@ def case_share_with_cell(*, case: Case, by: User, version: int | None, reason: s
     case.shared_with_cell = True
     _event(case, by, EventKind.SHARED, reason=reason)
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="shared",
         subject=_("Military hospital case shared with the support cell"),
         message=reason,
-        users=_users(Role.ACSS_ANALYST),
+        users=notify.users_with(Role.ACSS_ANALYST),
         mailboxes=[settings.VIGIE_MAILBOXES["acss"]],
     )
     return case
@@ -525,13 +405,13 @@ def case_end_support(*, case: Case, by: User, version: int | None, reason: str =
     _transition(case, CaseStatus.TO_CLOSE, by, reason)
     case.support_ended_at = timezone.now()
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="to_close",
         subject=_("Support ended: your agreement to close is requested"),
         message=reason,
-        users=_structure_users(case) + _ars_users(case),
-        mailboxes=_declarant_mailboxes(case),
+        users=notify.structure_users(case) + notify.ars_users(case),
+        mailboxes=notify.declarant_mailboxes(case),
     )
     return case
 
@@ -623,13 +503,13 @@ def case_close(
     _event(case, by, EventKind.CLOSED, reason=case.closure_synthesis)
     _transition(case, CaseStatus.CLOSED, by)
     _save(case)
-    _notify(
+    notify.notify(
         case,
         purpose="closed",
         subject=_("Case closed"),
         message=case.closure_synthesis,
-        users=_structure_users(case) + _ars_users(case),
-        mailboxes=[*_declarant_mailboxes(case), _ars_mailbox(case)],
+        users=notify.structure_users(case) + notify.ars_users(case),
+        mailboxes=[*notify.declarant_mailboxes(case), notify.ars_mailbox(case)],
     )
     return case
 
@@ -653,13 +533,16 @@ def case_remind_overdue(*, now: datetime | None = None) -> int:
             _event(case, None, EventKind.REMINDER, days=days)
             case.save(update_fields=["last_reminder_at", "updated_at"])
             if case.support_mode == SupportMode.ARS:
-                users, boxes = _ars_users(case), [_ars_mailbox(case)]
+                users, boxes = notify.ars_users(case), [notify.ars_mailbox(case)]
             elif case.is_military:
-                users, boxes = _users(Role.DEFENCE), [settings.VIGIE_MAILBOXES["defence"]]
+                users, boxes = (
+                    notify.users_with(Role.DEFENCE),
+                    [settings.VIGIE_MAILBOXES["defence"]],
+                )
             else:
-                users = _users(Role.ACSS_ANALYST) + _ars_users(case)
-                boxes = [settings.VIGIE_MAILBOXES["acss"], _ars_mailbox(case)]
-            _notify(
+                users = notify.users_with(Role.ACSS_ANALYST) + notify.ars_users(case)
+                boxes = [settings.VIGIE_MAILBOXES["acss"], notify.ars_mailbox(case)]
+            notify.notify(
                 case,
                 purpose="reminder",
                 subject=_("Weekly update to the ARS overdue"),
