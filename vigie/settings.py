@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "vigie.notifications",
     "vigie.declarations",
     "vigie.cases",
+    "vigie.actionplan",
     "vigie.api",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("structures/", include("vigie.directory.urls")),
     path("declarations/", include("vigie.declarations.urls")),
     path("dossiers/", include("vigie.cases.urls")),
+    path("plan-action/", include("vigie.actionplan.urls")),
     path("notifications/", include("vigie.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("vigie.api.urls")),

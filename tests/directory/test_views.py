@@ -131,6 +131,8 @@ def test_navigation_depends_on_role(world: Any) -> None:
         "Mes structures",
         "Déclarer un incident",
         "Déclarations",
+        "Dossiers",
+        "Plan d’action SSI",
         "Déclarants",
         "Mon compte",
     ]

@@ -1,15 +1,563 @@
-"""Case pages (thin: forms validate, services write, selectors read)."""
+"""Case pages (thin: forms validate, services write, selectors read).
+
+Each action form posts to its own URL with the case version the user saw. When the
+service refuses, the case page is shown again with the message at the top and the
+user's input still in the form: nothing typed is lost.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from collections.abc import Callable
+from typing import Any, cast
 
-from vigie.cases.models import Case
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST, require_safe
+
+from vigie.cases import selectors, services, workflow
+from vigie.cases.display import timeline_rows
+from vigie.cases.forms import (
+    AgreeForm,
+    AnswerForm,
+    ArsUpdateForm,
+    AskForm,
+    CaseActionForm,
+    CloseForm,
+    CrisisForm,
+    EndSupportForm,
+    QualifyForm,
+    QueueFilterForm,
+    ResumeSupportForm,
+    ShareForm,
+    SignificantForm,
+    SupportModeForm,
+    TrackForm,
+)
+from vigie.cases.models import Case, CaseStatus, Outcome, Party, Question, TrackingKind
+from vigie.core.scoping import Scope, scope_for
+from vigie.declarations import selectors as declaration_selectors
+from vigie.directory.models import User
+
+PARIS = "Europe/Paris"
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+# --- the queue -------------------------------------------------------------------------
 
 
 @login_required
+@require_safe
+def case_queue(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    staff = scope.is_national or bool(scope.ars_region_ids)
+    # An ARS officer's desk: cases in support, the most urgent weekly update first.
+    ars_desk = bool(scope.ars_region_ids) and not scope.is_national
+    default_status = "to_process" if ars_desk else (selectors.OPEN if staff else selectors.ALL)
+    default_sort = "ars_update_due_at" if ars_desk else "-opened_at"
+    data = request.GET.copy() if request.GET else None
+    if data is not None and not data.get("sort"):
+        data["sort"] = default_sort
+    form = QueueFilterForm(
+        data,
+        initial={"sort": default_sort},
+        user=request.user,
+        with_region=scope.is_national or len(scope.ars_region_ids) > 1,
+    )
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        filters = form.cleaned_data
+    status = filters.get("status") or default_status
+    sort = filters.get("sort") or default_sort
+    queue = selectors.case_queue(
+        request.user,
+        status=None if status == selectors.ALL else status,
+        region=filters.get("region") or None,
+        structure_kind=filters.get("structure_kind") or None,
+        incident_type=filters.get("incident_type") or None,
+        overdue=bool(filters.get("overdue")),
+        significant=True if filters.get("significant") else None,
+        q=filters.get("q") or None,
+        sort=sort,
+    )
+    if form.is_bound and not form.is_valid():
+        queue.cases = queue.cases.none()
+    page = Paginator(queue.cases, 25).get_page(request.GET.get("page"))
+    tabs = []
+    for value in selectors.QUEUE_STATUSES:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["status"] = value
+        tabs.append(
+            {
+                "value": value,
+                "label": _tab_label(value),
+                "count": queue.counts[value],
+                "url": f"?{params.urlencode()}",
+                "current": value == status,
+            }
+        )
+    filtered = any(
+        filters.get(name) for name in ("q", "region", "structure_kind", "incident_type")
+    ) or bool(filters.get("overdue") or filters.get("significant"))
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "tabs": tabs,
+            "status": status,
+            "sort": sort,
+            "staff": staff,
+            "filtered": filtered,
+            "total": queue.counts[selectors.ALL],
+        },
+    )
+
+
+def _tab_label(value: str) -> str:
+    if value == selectors.OPEN:
+        return pgettext("cases in the queue", "Open")
+    if value == selectors.ALL:
+        return pgettext("cases in the queue", "All")
+    return str(CaseStatus(value).label)
+
+
+# --- the case page ---------------------------------------------------------------------
+
+
+def _case_or_404(request: HttpRequest, pk: int) -> Case:
+    case = selectors.case_detail(request.user, pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _tracking_kinds(scope: Scope, case: Case) -> list[str]:
+    if workflow.can_track(scope, case):
+        return list(TrackingKind.values)
+    if workflow.can_report_structure_action(scope, case):
+        return [TrackingKind.STRUCTURE_ACTION.value]
+    return []
+
+
+def _allowed(scope: Scope, case: Case) -> dict[str, bool]:
+    """Which forms the page shows: the user's rights and the case's state."""
+    status = case.status
+    is_open = status != CaseStatus.CLOSED
+    in_support = status == CaseStatus.TO_PROCESS
+    own_ars = case.structure.departement.region_id in scope.ars_region_ids
+    return {
+        "qualify": workflow.can_qualify(scope, case)
+        and status == CaseStatus.AWAITING_QUALIFICATION,
+        "ask": is_open and workflow.can_ask(scope, case),
+        "answer": is_open and workflow.can_answer(scope, case),
+        "support": in_support and workflow.can_choose_support(scope, case),
+        "track": is_open and bool(_tracking_kinds(scope, case)),
+        # The ARS's own entries already count as its weekly update.
+        "report": is_open
+        and status != CaseStatus.AWAITING_QUALIFICATION
+        and workflow.can_track(scope, case)
+        and not own_ars,
+        "significant": in_support
+        and not case.is_significant
+        and workflow.can_switch_significant(scope, case),
+        "crisis": is_open
+        and status != CaseStatus.AWAITING_QUALIFICATION
+        and workflow.can_set_crisis(scope, case),
+        "share": is_open
+        and not case.shared_with_cell
+        and workflow.can_share_with_cell(scope, case),
+        "end_support": in_support and workflow.can_end_support(scope, case),
+        "resume_support": status == CaseStatus.TO_CLOSE and workflow.can_end_support(scope, case),
+        "close": status == CaseStatus.TO_CLOSE and workflow.can_close(scope, case),
+        "task_a": workflow.can_ask(scope, case),
+    }
+
+
+def _page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    bound: CaseActionForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    scope = scope_for(request.user)
+    allowed = _allowed(scope, case)
+    initial = {"version": case.version}
+
+    def form(key: str, form_class: type[CaseActionForm], **kwargs: Any) -> CaseActionForm | None:
+        if bound is not None and bound.key == key:
+            return bound
+        if not allowed.get(key):
+            return None
+        return form_class(initial={**initial, **kwargs.pop("initial", {})}, key=key, **kwargs)
+
+    similar = selectors.similar_open_cases(case, request.user) if allowed["task_a"] else []
+    forms: dict[str, CaseActionForm | None] = {
+        "qualify": form("qualify", QualifyForm),
+        "ask": form("ask", AskForm),
+        "support": form("support", SupportModeForm, initial={"mode": case.support_mode or None}),
+        "track": form("track", TrackForm, kinds=_tracking_kinds(scope, case)),
+        "report": form("report", ArsUpdateForm),
+        "significant": form(
+            "significant",
+            SignificantForm,
+            initial={"reason": selectors.significant_justification(case, similar)},
+        ),
+        "crisis": form("crisis", CrisisForm, initial={"on": "0" if case.crisis_mode else "1"}),
+        "share": form("share", ShareForm),
+        "end_support": form("end_support", EndSupportForm),
+        "resume_support": form("resume_support", ResumeSupportForm),
+        "close": form("close", CloseForm),
+    }
+    questions = []
+    for question in case.questions.all():
+        key = f"answer{question.pk}"
+        answer_form = None
+        if bound is not None and bound.key == key:
+            answer_form = bound
+        elif allowed["answer"] and question.answered_at is None:
+            answer_form = AnswerForm(initial=initial, key=key)
+        questions.append({"question": question, "form": answer_form})
+    agreements = list(case.agreements.all())
+    given = {a.party for a in agreements}
+    agree_forms = []
+    if case.status == CaseStatus.TO_CLOSE:
+        for party in workflow.parties_of(scope, case):
+            key = f"agree_{party}"
+            if bound is not None and bound.key == key:
+                agree_forms.append(bound)
+            elif party not in given:
+                agree_forms.append(AgreeForm(initial=initial, key=key, party=party))
+    missing = [] if case.is_closed else services.missing_agreements(case)
+    declaration = case.declaration
+    structure_tz = declaration_selectors.structure_timezone(case.structure).key
+    context = {
+        "case": case,
+        "declaration": declaration,
+        "structure": case.structure,
+        "forms": forms,
+        "outcome_labels": [Outcome(o).label for o in case.outcomes],
+        "questions": questions,
+        "agreements": agreements,
+        "agree_forms": agree_forms,
+        "missing_parties": [Party(p).label for p in missing],
+        "required_parties": [Party(p).label for p in workflow.required_parties(case)],
+        "similar": similar,
+        "show_task_a": allowed["task_a"] and not case.is_closed,
+        "timeline": timeline_rows(case),
+        "sections": declaration_selectors.declaration_sections(declaration),
+        "attachments": declaration_selectors.attachments_of(request.user, declaration),
+        "structure_tz": structure_tz,
+        "paris_tz": PARIS,
+        "bound": bound,
+        "action_error": error,
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+@require_safe
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
-    return render(request, "cases/detail.html", {"case": case})
+    return _page(request, _case_or_404(request, pk))
+
+
+# --- actions ---------------------------------------------------------------------------
+
+Run = Callable[[Case, User, dict[str, Any]], object]
+
+
+def _act(
+    request: HttpRequest,
+    case: Case,
+    form: CaseActionForm,
+    *,
+    may: bool,
+    run: Run,
+    done: str,
+    anchor: str,
+) -> HttpResponse:
+    """Validate, call the service, and either redirect or show the page again."""
+    if not may:
+        raise PermissionDenied
+    if not form.is_valid():
+        return _page(request, case, bound=form)
+    try:
+        run(case, _user(request), form.cleaned_data)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            for problem in error.messages:
+                form.add_error(None, problem)
+        return _page(request, case, bound=form)
+    except workflow.ConcurrentEdit as error:
+        # Resubmitting after a look at the case as it is now must work: new version.
+        data = form.data.copy()
+        data["version"] = str(case.version)
+        form.data = data
+        return _page(request, case, bound=form, error=str(error), status=409)
+    except workflow.TransitionRefused as error:
+        return _page(request, case, bound=form, error=str(error))
+    messages.success(request, done)
+    return redirect(reverse("cases:detail", args=[case.pk]) + f"#{anchor}")
+
+
+def _version(data: dict[str, Any]) -> int:
+    return int(data["version"])
+
+
+def _setup(request: HttpRequest, pk: int) -> tuple[Case, Scope]:
+    return _case_or_404(request, pk), scope_for(request.user)
+
+
+@login_required
+@require_POST
+def case_qualify(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        QualifyForm(request.POST, key="qualify"),
+        may=workflow.can_qualify(scope, case),
+        run=lambda c, by, d: services.case_qualify(
+            case=c,
+            by=by,
+            version=_version(d),
+            criticity=d["criticity"],
+            outcomes=d["outcomes"],
+            note=d["note"],
+        ),
+        done=_("The case is qualified."),
+        anchor="qualification",
+    )
+
+
+@login_required
+@require_POST
+def case_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        AskForm(request.POST, key="ask"),
+        may=workflow.can_ask(scope, case),
+        run=lambda c, by, d: services.case_ask(
+            case=c, by=by, text=d["text"], preserve_evidence=d["preserve_evidence"]
+        ),
+        done=_("Your question was sent to the declarant."),
+        anchor="questions",
+    )
+
+
+@login_required
+@require_POST
+def case_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    question: Question = get_object_or_404(
+        Question.objects.visible_to(request.user), pk=question_id, case=case
+    )
+    return _act(
+        request,
+        case,
+        AnswerForm(request.POST, key=f"answer{question.pk}"),
+        may=workflow.can_answer(scope, case),
+        run=lambda c, by, d: services.case_answer(question=question, by=by, answer=d["answer"]),
+        done=_("Your answer was sent."),
+        anchor=f"question-{question.pk}",
+    )
+
+
+@login_required
+@require_POST
+def case_choose_support(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        SupportModeForm(request.POST, key="support"),
+        may=workflow.can_choose_support(scope, case),
+        run=lambda c, by, d: services.case_choose_support(
+            case=c, by=by, version=_version(d), mode=d["mode"], reason=d["reason"]
+        ),
+        done=_("The support mode is recorded."),
+        anchor="support",
+    )
+
+
+@login_required
+@require_POST
+def case_track(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    kinds = _tracking_kinds(scope, case)
+    if request.POST.get("kind") in set(TrackingKind.values) - set(kinds):
+        raise PermissionDenied  # e.g. a structure recording the cell's analysis
+    return _act(
+        request,
+        case,
+        TrackForm(request.POST, key="track", kinds=kinds),
+        may=bool(kinds),
+        run=lambda c, by, d: services.case_track(case=c, by=by, kind=d["kind"], text=d["text"]),
+        done=_("The entry was added to the tracking sheet."),
+        anchor="tracking",
+    )
+
+
+@login_required
+@require_POST
+def case_report_to_ars(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        ArsUpdateForm(request.POST, key="report"),
+        may=workflow.can_track(scope, case),
+        run=lambda c, by, d: services.case_report_to_ars(case=c, by=by, text=d["text"]),
+        done=_("The progress report was sent to the ARS."),
+        anchor="tracking",
+    )
+
+
+@login_required
+@require_POST
+def case_switch_significant(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        SignificantForm(request.POST, key="significant"),
+        may=workflow.can_switch_significant(scope, case),
+        run=lambda c, by, d: services.case_switch_significant(
+            case=c, by=by, version=_version(d), reason=d["reason"]
+        ),
+        done=_("The incident is now significant: the HFDS pilots it."),
+        anchor="task-a",
+    )
+
+
+@login_required
+@require_POST
+def case_set_crisis(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        CrisisForm(request.POST, key="crisis"),
+        may=workflow.can_set_crisis(scope, case),
+        run=lambda c, by, d: services.case_set_crisis(
+            case=c, by=by, version=_version(d), on=d["on"], reason=d["reason"]
+        ),
+        done=_("Crisis mode is updated."),
+        anchor="support",
+    )
+
+
+@login_required
+@require_POST
+def case_share_with_cell(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        ShareForm(request.POST, key="share"),
+        may=workflow.can_share_with_cell(scope, case),
+        run=lambda c, by, d: services.case_share_with_cell(
+            case=c, by=by, version=_version(d), reason=d["reason"]
+        ),
+        done=_("The case is shared with the support cell."),
+        anchor="support",
+    )
+
+
+@login_required
+@require_POST
+def case_end_support(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        EndSupportForm(request.POST, key="end_support"),
+        may=workflow.can_end_support(scope, case),
+        run=lambda c, by, d: services.case_end_support(
+            case=c, by=by, version=_version(d), reason=d["reason"]
+        ),
+        done=_("Support has ended: the parties are asked to agree to close."),
+        anchor="closure",
+    )
+
+
+@login_required
+@require_POST
+def case_resume_support(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        ResumeSupportForm(request.POST, key="resume_support"),
+        may=workflow.can_end_support(scope, case),
+        run=lambda c, by, d: services.case_resume_support(
+            case=c, by=by, version=_version(d), reason=d["reason"]
+        ),
+        done=_("Support has resumed."),
+        anchor="support",
+    )
+
+
+@login_required
+@require_POST
+def case_agree(request: HttpRequest, pk: int, party: str) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    if party not in Party.values:
+        raise Http404
+    return _act(
+        request,
+        case,
+        AgreeForm(request.POST, key=f"agree_{party}", party=party),
+        may=party in workflow.parties_of(scope, case),
+        run=lambda c, by, d: services.case_agree(
+            case=c,
+            by=by,
+            party=party,
+            comment=d["comment"],
+            opinion=d.get("opinion", ""),
+            opinion_comment=d.get("opinion_comment", ""),
+        ),
+        done=_("Your agreement to close is recorded."),
+        anchor="closure",
+    )
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case, scope = _setup(request, pk)
+    return _act(
+        request,
+        case,
+        CloseForm(request.POST, key="close"),
+        may=workflow.can_close(scope, case),
+        run=lambda c, by, d: services.case_close(
+            case=c,
+            by=by,
+            version=_version(d),
+            synthesis=d["synthesis"],
+            residual_vulnerabilities=d["residual_vulnerabilities"],
+            residual_risks=d["residual_risks"],
+        ),
+        done=_("The case is closed."),
+        anchor="closure",
+    )

@@ -37,6 +37,9 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
         items.append(NavItem(_("Declare an incident"), reverse("declarations:start")))
     if scope.structure_ids or scope.is_national or scope.ars_region_ids:
         items.append(NavItem(_("Declarations"), reverse("declarations:list")))
+        items.append(NavItem(_("Cases"), reverse("cases:queue")))
+    if scope.structure_ids or scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
+        items.append(NavItem(_("SSI action plan"), reverse("actionplan:index")))
     if scope.directed_structure_ids:
         items.append(NavItem(_("Declarants"), reverse("directory:delegation_list")))
     if scope.is_administrator:

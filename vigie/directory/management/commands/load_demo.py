@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
+from vigie.actionplan.demo import demo_assessments_load
 from vigie.declarations.demo import demo_declarations_load
 from vigie.directory.demo import demo_load
 from vigie.directory.models import Role
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         created = demo_declarations_load()
         if created:
             self.stdout.write(f"{created} demo declarations submitted (e-mails under var/mail).")
+        assessed = demo_assessments_load()
+        if assessed:
+            self.stdout.write(f"{assessed} demo action plan assessments recorded.")
         setup = reverse("mfa_activate_totp")
         self.stdout.write("\nDemo accounts (passwords kept in var/demo-credentials.txt):")
         for account, email, password in accounts:

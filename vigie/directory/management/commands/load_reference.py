@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from vigie.actionplan.catalogue import shipped_plans_load
 from vigie.declarations.reference import typology_load
 from vigie.directory.reference import reference_load
 
@@ -18,3 +19,5 @@ class Command(BaseCommand):
             f"Reference data: {counts['regions']} regions, {counts['departements']} départements, "
             f"{created} new incident types."
         )
+        measures = shipped_plans_load()
+        self.stdout.write(f"SSI action plan: {measures} new measures.")

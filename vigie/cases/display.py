@@ -1,0 +1,96 @@
+"""How a case's timeline reads on its page: labels for the recorded codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from vigie.cases.models import (
+    Case,
+    CaseStatus,
+    Criticity,
+    EventKind,
+    Outcome,
+    Party,
+    StructureOpinion,
+    SupportMode,
+    TimelineEvent,
+    TrackingKind,
+)
+
+
+def _label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+@dataclass
+class TimelineRow:
+    event: TimelineEvent
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str = ""
+    to_status: str = ""
+    reason: str = ""
+    details: list[str] = field(default_factory=list)
+
+
+def _details(event: TimelineEvent) -> list[str]:
+    data = event.data or {}
+    kind = event.kind
+    details: list[str] = []
+    if kind == EventKind.QUALIFIED:
+        if data.get("criticity"):
+            details.append(
+                _("Criticity: %(value)s") % {"value": _label(Criticity, data["criticity"])}
+            )
+        if data.get("outcomes"):
+            details.append(
+                _("Outcomes: %(value)s")
+                % {"value": "; ".join(_label(Outcome, o) for o in data["outcomes"])}
+            )
+    elif kind == EventKind.SUPPORT_MODE and data.get("mode"):
+        details.append(_label(SupportMode, data["mode"]))
+    elif kind == EventKind.TRACKING and data.get("tracking"):
+        details.append(_label(TrackingKind, data["tracking"]))
+    elif kind == EventKind.AGREEMENT:
+        if data.get("party"):
+            details.append(_("On behalf of: %(party)s") % {"party": _label(Party, data["party"])})
+        if data.get("opinion"):
+            details.append(
+                _("Opinion of the help received: %(opinion)s")
+                % {"opinion": _label(StructureOpinion, data["opinion"])}
+            )
+    elif kind == EventKind.CRISIS:
+        details.append(_("Crisis mode on") if data.get("on") else _("Crisis mode off"))
+    elif kind == EventKind.REMINDER and data.get("days") is not None:
+        details.append(
+            _("No progress reported to the ARS for %(days)s days.") % {"days": data["days"]}
+        )
+    return details
+
+
+def timeline_rows(case: Case) -> list[TimelineRow]:
+    """The case's events, oldest first (the timeline only ever grows at the end)."""
+    rows = []
+    for event in case.timeline.all():
+        actor = event.actor
+        rows.append(
+            TimelineRow(
+                event=event,
+                at=event.at,
+                actor=(actor.get_full_name() or actor.email) if actor else _("Vigie (automatic)"),
+                kind=_label(EventKind, event.kind),
+                from_status=_label(CaseStatus, event.from_status) if event.from_status else "",
+                to_status=_label(CaseStatus, event.to_status) if event.to_status else "",
+                reason=event.reason,
+                details=_details(event),
+            )
+        )
+    return rows

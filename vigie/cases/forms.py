@@ -1,0 +1,220 @@
+"""Forms of the case pages (DSFR). They check the shape of the input; the services check
+the rules. Messages the services also give reuse the services' wording."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from vigie.cases.models import (
+    CaseStatus,
+    Criticity,
+    Outcome,
+    Party,
+    StructureOpinion,
+    SupportMode,
+    TrackingKind,
+)
+from vigie.cases.selectors import ALL, OPEN, SORTS
+from vigie.declarations.models import IncidentType
+from vigie.directory.models import Region, StructureKind
+
+
+def _text(label: Any, *, required: bool = True, message: Any = None, **kwargs: Any) -> Any:
+    errors = {"required": message} if message else {}
+    return forms.CharField(
+        label=label,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=errors,
+        **kwargs,
+    )
+
+
+class CaseActionForm(DsfrBaseForm):
+    """Every action form carries the version of the case the user saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, key: str, **kwargs: Any) -> None:
+        # Several forms share the page: distinct ids, same field names.
+        kwargs.setdefault("auto_id", f"id_{key}_%s")
+        super().__init__(*args, **kwargs)
+        self.key = key
+        self.html_id = f"form-{key}"
+
+    def error_links(self) -> list[dict[str, str]]:
+        """Errors for the summary at the top of the page, each linking to its field."""
+        links = []
+        for name, errors in self.errors.items():
+            if name == "__all__" or name not in self.fields:
+                continue
+            bound = self[name]
+            anchor = bound.auto_id
+            if isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                anchor = f"{bound.auto_id}_0"
+            if bound.is_hidden:
+                anchor = self.html_id
+            links.append(
+                {
+                    "anchor": anchor,
+                    "label": str(bound.field.label or ""),
+                    "message": "; ".join(str(e) for e in errors),
+                }
+            )
+        return links
+
+
+class QualifyForm(CaseActionForm):
+    criticity = forms.ChoiceField(
+        label=_("Criticity"),
+        choices=Criticity.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Serious: affects the safety of care, the confidentiality or integrity of health "
+            "data, or the normal running of the structure. Significant: also affects the "
+            "departmental, regional or national health organisation or other structures "
+            "(article D1111-16-2 of the public health code)."
+        ),
+    )
+    outcomes = forms.MultipleChoiceField(
+        label=_("Outcomes"), choices=Outcome.choices, widget=forms.CheckboxSelectMultiple
+    )
+    note = _text(_("Rationale"), required=False)
+
+
+class AskForm(CaseActionForm):
+    text = _text(_("Question to the declarant"), message=_("Write the question."))
+    preserve_evidence = forms.BooleanField(
+        label=_("This is a request to preserve evidence"), required=False
+    )
+
+
+class AnswerForm(CaseActionForm):
+    answer = _text(_("Your answer"), message=_("Write the answer."))
+
+
+class SupportModeForm(CaseActionForm):
+    mode = forms.ChoiceField(
+        label=_("Support mode"), choices=SupportMode.choices, widget=forms.RadioSelect
+    )
+    reason = _text(_("Comment"), required=False)
+
+
+class TrackForm(CaseActionForm):
+    kind = forms.ChoiceField(label=_("Kind of entry"))
+    text = _text(_("Details"), message=_("Describe the entry."))
+
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["kind"]
+        field.choices = [(k, TrackingKind(k).label) for k in kinds]
+
+
+class ArsUpdateForm(CaseActionForm):
+    text = _text(
+        _("Progress summary for the ARS"), message=_("Summarise the progress for the ARS.")
+    )
+
+
+class SignificantForm(CaseActionForm):
+    reason = _text(_("Justification"), message=_("Explain why the incident is significant."))
+
+
+class CrisisForm(CaseActionForm):
+    on = forms.TypedChoiceField(
+        choices=[("1", "on"), ("0", "off")],
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )
+    reason = _text(_("Reason"), required=False)
+
+
+class ShareForm(CaseActionForm):
+    reason = _text(_("Reason"), required=False)
+
+
+class EndSupportForm(CaseActionForm):
+    reason = _text(_("Summary of the support given"), required=False)
+
+
+class ResumeSupportForm(CaseActionForm):
+    reason = _text(_("Why support resumes"), message=_("Explain why support resumes."))
+
+
+class AgreeForm(CaseActionForm):
+    comment = _text(_("Comment"), required=False)
+
+    def __init__(self, *args: Any, party: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.party = Party(party)
+        if self.party == Party.STRUCTURE:
+            self.fields["opinion"] = forms.ChoiceField(
+                label=_("How useful was the help your structure received?"),
+                choices=StructureOpinion.choices,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Give the structure's opinion of the help received.")
+                },
+            )
+            self.fields["opinion_comment"] = _text(
+                _("Your comment on the help received"), required=False
+            )
+
+
+class CloseForm(CaseActionForm):
+    synthesis = _text(
+        _("Synthesis of actions and results"),
+        message=_("Write the synthesis of actions and results."),
+    )
+    residual_vulnerabilities = _text(_("Residual vulnerabilities"), required=False)
+    residual_risks = _text(_("Residual risks"), required=False)
+
+
+# --- the queue -------------------------------------------------------------------------
+
+SORT_LABELS = {
+    "-opened_at": _("Opened, newest first"),
+    "opened_at": _("Opened, oldest first"),
+    "structure": _("Structure"),
+    "status": _("Status"),
+    "ars_update_due_at": _("Next update to the ARS due"),
+}
+assert set(SORT_LABELS) == set(SORTS)
+
+
+class QueueFilterForm(DsfrBaseForm):
+    status = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[(OPEN, OPEN), *CaseStatus.choices, (ALL, ALL)],
+    )
+    q = forms.CharField(
+        label=_("Reference, structure or FINESS number"), required=False, max_length=100
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    structure_kind = forms.ChoiceField(
+        label=_("Structure type"),
+        required=False,
+        choices=[("", _("All types")), *StructureKind.choices],
+    )
+    incident_type = forms.ChoiceField(label=_("Incident type"), required=False)
+    overdue = forms.BooleanField(label=_("Weekly update to the ARS late only"), required=False)
+    significant = forms.BooleanField(label=_("Significant incidents only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_LABELS.items())
+
+    def __init__(self, *args: Any, user: Any, with_region: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region: Any = self.fields["region"]
+        if with_region:
+            region.choices = [("", _("All regions")), *Region.objects.values_list("code", "name")]
+        else:
+            del self.fields["region"]
+        incident_type: Any = self.fields["incident_type"]
+        incident_type.choices = [
+            ("", _("All incident types")),
+            *IncidentType.objects.visible_to(user).values_list("code", "label"),
+        ]

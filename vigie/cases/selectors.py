@@ -1,0 +1,216 @@
+"""Reads on cases; each one starts from visible_to(user)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Lower, Trim
+from django.utils.translation import gettext as _
+
+from vigie.cases.models import (
+    Case,
+    CaseQuerySet,
+    CaseStatus,
+    ClosureAgreement,
+    Criticity,
+    Question,
+    TimelineEvent,
+    TrackingEntry,
+)
+from vigie.declarations.models import Declaration
+from vigie.directory.models import Vendor
+
+# Tabs of the queue: "open" (every status but closed) first, "all" last.
+OPEN = "open"
+ALL = "all"
+QUEUE_STATUSES = [OPEN, *CaseStatus.values, ALL]
+
+# Workflow order, so that sorting by status follows the phases rather than the alphabet.
+_STATUS_ORDER = models.Case(
+    *(When(status=value, then=Value(n)) for n, value in enumerate(CaseStatus.values)),
+    output_field=models.IntegerField(),
+)
+SORTS: dict[str, list[Any]] = {
+    "-opened_at": ["-opened_at", "-pk"],
+    "opened_at": ["opened_at", "pk"],
+    "structure": ["structure__name", "-opened_at"],
+    "status": [_STATUS_ORDER.asc(), "-opened_at"],
+    "ars_update_due_at": [F("ars_update_due_at").asc(nulls_last=True), "-opened_at"],
+}
+
+
+@dataclass
+class CaseQueue:
+    cases: QuerySet[Case]
+    # Cases per tab (QUEUE_STATUSES) with every other filter applied.
+    counts: dict[str, int]
+
+
+def cases_visible(user: Any) -> CaseQuerySet:
+    return cast(CaseQuerySet, Case.objects.visible_to(user))
+
+
+def case_queue(
+    user: Any,
+    *,
+    status: str | None = None,
+    region: str | None = None,
+    structure_kind: str | None = None,
+    incident_type: str | None = None,
+    overdue: bool = False,
+    significant: bool | None = None,
+    q: str | None = None,
+    sort: str = "-opened_at",
+) -> CaseQueue:
+    """The work queue: filters, counts per status (one query) and the sorted page source.
+
+    ``region`` is a region's INSEE code, ``incident_type`` an incident type's code,
+    ``status`` one of QUEUE_STATUSES (None: all).
+    """
+    qs = cases_visible(user)
+    if region:
+        qs = qs.filter(structure__departement__region__code=region)
+    if structure_kind:
+        qs = qs.filter(structure__kind=structure_kind)
+    if incident_type:
+        qs = qs.filter(declaration__incident_type__code=incident_type)
+    if overdue:
+        qs = qs.overdue()
+    if significant is not None:
+        qs = (
+            qs.filter(criticity=Criticity.SIGNIFICANT)
+            if significant
+            else qs.exclude(criticity=Criticity.SIGNIFICANT)
+        )
+    query = (q or "").strip()
+    if query:
+        compact = query.replace(" ", "")
+        qs = qs.filter(
+            Q(reference__icontains=query)
+            | Q(structure__name__icontains=query)
+            | Q(structure__finess__startswith=compact)
+        )
+    by_status = {s: Count("pk", filter=Q(status=s)) for s in CaseStatus.values}
+    counts: dict[str, int] = qs.aggregate(**by_status, all=Count("pk"))
+    counts[OPEN] = counts[ALL] - counts[CaseStatus.CLOSED]
+    if status == OPEN:
+        qs = qs.open()
+    elif status in CaseStatus.values:
+        qs = qs.filter(status=status)
+    cases = qs.select_related(
+        "structure__departement__region", "declaration__incident_type"
+    ).order_by(*SORTS.get(sort, SORTS["-opened_at"]))
+    return CaseQueue(cases=cases, counts=counts)
+
+
+# --- task A of phase 4: similar incidents in progress ----------------------------------
+
+
+@dataclass
+class SimilarCase:
+    case: Case
+    reasons: list[str] = field(default_factory=list)
+
+
+SIMILAR_MAX = 20
+
+
+def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
+    """Other open cases the user may see with the same incident type, a shared vendor or
+    the same software, newest first, each with why it matched."""
+    declaration = case.declaration
+    vendor_ids = {v.pk for v in declaration.vendors.all()}
+    software = declaration.software.strip().lower()
+    condition = Q(pk__in=[])
+    if declaration.incident_type_id:
+        condition |= Q(declaration__incident_type_id=declaration.incident_type_id)
+    if vendor_ids:
+        condition |= Q(declaration__vendors__in=vendor_ids)
+    if software:
+        condition |= Q(software_key=software)
+    matches = (
+        cases_visible(user)
+        .open()
+        .exclude(pk=case.pk)
+        .annotate(software_key=Lower(Trim("declaration__software")))
+        .filter(condition)
+        .distinct()
+        .select_related("structure__departement__region", "declaration__incident_type")
+        .prefetch_related(
+            Prefetch("declaration__vendors", queryset=Vendor.objects.order_by("name"))
+        )
+        .order_by("-opened_at", "-pk")[:SIMILAR_MAX]
+    )
+    similar = []
+    for other in matches:
+        reasons = []
+        if declaration.incident_type_id and (
+            other.declaration.incident_type_id == declaration.incident_type_id
+        ):
+            reasons.append(_("same incident type (%(type)s)") % {"type": declaration.incident_type})
+        shared = [v.name for v in other.declaration.vendors.all() if v.pk in vendor_ids]
+        if shared:
+            reasons.append(_("same vendor (%(vendors)s)") % {"vendors": ", ".join(shared)})
+        if software and other.declaration.software.strip().lower() == software:
+            reasons.append(
+                _("same software (%(software)s)") % {"software": declaration.software.strip()}
+            )
+        similar.append(SimilarCase(case=other, reasons=reasons))
+    return similar
+
+
+def significant_justification(case: Case, similar: list[SimilarCase]) -> str:
+    """The text proposed when switching to significant: the list of similar cases."""
+    if not similar:
+        return ""
+    lines = [_("Other incidents of the same kind in progress:")]
+    for item in similar:
+        lines.append(
+            f"- {item.case.reference} — {item.case.structure.name} "
+            f"({item.case.structure.departement}): {'; '.join(item.reasons)}"
+        )
+    return "\n".join(lines)
+
+
+def case_of_declaration(user: Any, declaration: Declaration) -> Case | None:
+    """The case opened for ``declaration``, when the user may see it."""
+    return cases_visible(user).filter(declaration=declaration).first()
+
+
+# --- one case --------------------------------------------------------------------------
+
+
+def case_detail(user: Any, pk: int) -> Case | None:
+    """A case with everything its page shows, or None when the user may not see it."""
+    prefetches: list[Any] = [
+        Prefetch("declaration__vendors", queryset=Vendor.objects.order_by("name")),
+        Prefetch(
+            "timeline", queryset=TimelineEvent.objects.visible_to(user).select_related("actor")
+        ),
+        Prefetch(
+            "questions",
+            queryset=Question.objects.visible_to(user).select_related("asked_by", "answered_by"),
+        ),
+        Prefetch("tracking", queryset=TrackingEntry.objects.visible_to(user).select_related("by")),
+        Prefetch(
+            "agreements", queryset=ClosureAgreement.objects.visible_to(user).select_related("by")
+        ),
+    ]
+    return (
+        cases_visible(user)
+        .select_related(
+            "structure__departement__region",
+            "structure__director",
+            "declaration__incident_type",
+            "declaration__submitted_by",
+            "declaration__created_by",
+            "qualified_by",
+            "closed_by",
+        )
+        .prefetch_related(*prefetches)
+        .filter(pk=pk)
+        .first()
+    )
