@@ -226,6 +226,11 @@ def demo_load() -> list[tuple[DemoAccount, str, str]]:
                 last_name=account.last_name,
                 job_title=account.job_title,
             )
+        elif email not in passwords or not user.check_password(password):
+            # The credentials file was lost (or belongs to another database): the password
+            # printed must be the one that works.
+            user.set_password(password)
+            user.save(update_fields=["password"])
         passwords[email] = password
         if account.director_of:
             Structure.objects.filter(pk=structures[account.director_of].pk).update(director=user)
