@@ -129,3 +129,17 @@ def test_requesting_a_report(world: Any, plan: Any) -> None:
     )
     assert ReportRun.objects.filter(region__isnull=True).count() == 1
     assert ReportRun.objects.visible_to(world.ars_ara).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_pdf_carries_the_hand_counted_figures(q3: Any) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(render_pdf(report_context(q3, None))))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Auvergne-Rhône-Alpes — 2024 T3" in text
+    # The summary and the priority table, as counted by hand on the small world.
+    assert "Réalisée 4 10,5 En cours 1 2,6 Non commencée 31 81,6 Non applicable 2 5,3" in text
+    assert "En retard 22" in text
+    assert "1 3 (21,4 %) 1 (7,1 %) 10 (71,4 %) 0 (0,0 %) 11 14" in text
+    assert "2 1 (7,1 %) 0 (0,0 %) 12 (85,7 %) 1 (7,1 %) 7 14" in text

@@ -18,6 +18,15 @@ LABEL_WIDTH = 230
 BAR_WIDTH = 360
 ROW_HEIGHT = 26
 LEGEND_HEIGHT = 28
+# Also given as presentation attributes: WeasyPrint's SVG renderer does not apply the
+# HTML style sheet's ``fill`` to inline SVG, and CSS classes still win on web pages.
+COLOURS = {
+    "done": "#18753c",
+    "in_progress": "#6a6af4",
+    "not_started": "#ce0500",
+    "not_applicable": "#929292",
+}
+TEXT_COLOUR = "#161616"
 
 
 def stacked_bars(
@@ -33,15 +42,22 @@ def stacked_bars(
     ]
     x = 0
     for status in BAR_ORDER:
-        parts.append(f'<rect class="ap-{status}" x="{x}" y="4" width="12" height="12"/>')
-        parts.append(f'<text class="ap-legend" x="{x + 16}" y="14">{escape(legend[status])}</text>')
+        parts.append(
+            f'<rect class="ap-{status}" fill="{COLOURS[status]}" x="{x}" y="4" '
+            'width="12" height="12"/>'
+        )
+        parts.append(
+            f'<text class="ap-legend" fill="{TEXT_COLOUR}" x="{x + 16}" y="14">'
+            f"{escape(legend[status])}</text>"
+        )
         x += 24 + 7 * len(legend[status])
     for index, row in enumerate(rows):
         y = LEGEND_HEIGHT + index * ROW_HEIGHT
         label = str(row["label"])
         short = label if len(label) <= 34 else label[:33] + "…"
         parts.append(
-            f'<text class="ap-label" x="0" y="{y + 15}"><title>{escape(label)}</title>'
+            f'<text class="ap-label" fill="{TEXT_COLOUR}" x="0" y="{y + 15}">'
+            f"<title>{escape(label)}</title>"
             f"{escape(short)}</text>"
         )
         offset = float(LABEL_WIDTH)
@@ -49,13 +65,15 @@ def stacked_bars(
             part = BAR_WIDTH * row["shares"][status] / 100
             if part > 0:
                 parts.append(
-                    f'<rect class="ap-{status}" x="{offset:.1f}" y="{y + 3}" '
+                    f'<rect class="ap-{status}" fill="{COLOURS[status]}" '
+                    f'x="{offset:.1f}" y="{y + 3}" '
                     f'width="{part:.1f}" height="{ROW_HEIGHT - 8}">'
                     f"<title>{escape(legend[status])} : {row['shares'][status]} %</title></rect>"
                 )
             offset += part
         parts.append(
-            f'<text class="ap-value" x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 15}">'
+            f'<text class="ap-value" fill="{TEXT_COLOUR}" x="{LABEL_WIDTH + BAR_WIDTH + 6}" '
+            f'y="{y + 15}">'
             f"{row['shares']['done']} %</text>"
         )
     parts.append("</svg>")
