@@ -111,6 +111,11 @@ INSTALLED_APPS = [
     "vigie.declarations",
     "vigie.cases",
     "vigie.actionplan",
+    "vigie.retex",
+    "vigie.portal",
+    "vigie.community",
+    "vigie.alerts",
+    "vigie.insights",
     "vigie.api",
 ]
 
@@ -303,6 +308,12 @@ VIGIE_MAILBOXES = {
 }
 # ARS SSI mailboxes follow this pattern unless a region overrides it in the reference data.
 VIGIE_ARS_MAILBOX_PATTERN = env("VIGIE_ARS_MAILBOX_PATTERN", "ssi-{slug}@ars.sante.fr")
+
+# Weak-signal correlation: cases of one region within the window (days), from this many.
+VIGIE_CLUSTER_WINDOW_DAYS = env_int("VIGIE_CLUSTER_WINDOW_DAYS", 14)
+VIGIE_CLUSTER_MIN_CASES = env_int("VIGIE_CLUSTER_MIN_CASES", 3)
+# Regulatory clock: reminder this many hours before each notification deadline (once).
+VIGIE_OBLIGATION_REMINDER_HOURS = env_int("VIGIE_OBLIGATION_REMINDER_HOURS", 6)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

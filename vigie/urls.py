@@ -15,7 +15,13 @@ urlpatterns = [
     path("declarations/", include("vigie.declarations.urls")),
     path("dossiers/", include("vigie.cases.urls")),
     path("plan-action/", include("vigie.actionplan.urls")),
+    path("retex/", include("vigie.retex.urls")),
+    path("portail/", include("vigie.portal.urls")),
+    path("", include("vigie.insights.urls")),  # /statistiques/ and case sub-pages
     path("notifications/", include("vigie.notifications.urls")),
+    path("communaute/", include("vigie.community.urls")),
+    path("alertes/", include("vigie.alerts.urls")),
+    path("demandes-editeurs/", include("vigie.alerts.vendor_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("vigie.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

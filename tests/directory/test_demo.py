@@ -39,10 +39,19 @@ def test_load_demo_submits_declarations_and_moves_cases_along(
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     submitted = Declaration.objects.filter(status="submitted")
-    assert submitted.count() == 3
+    assert submitted.count() == 4  # three current incidents, one archived (portal demo)
     assert Declaration.objects.filter(status="draft").count() == 1
     statuses = sorted(Case.objects.values_list("status", flat=True))
+    # Plus an archived case, closed, whose anonymised RETEX the portal demo publishes.
     assert statuses == sorted(
-        [CaseStatus.TO_PROCESS, CaseStatus.TO_PROCESS, CaseStatus.AWAITING_QUALIFICATION]
+        [
+            CaseStatus.TO_PROCESS,
+            CaseStatus.TO_PROCESS,
+            CaseStatus.AWAITING_QUALIFICATION,
+            CaseStatus.CLOSED,
+        ]
     )
+    from vigie.retex.models import AnonymisedRetex
+
+    assert AnonymisedRetex.objects.visible_to(None).count() == 1
     assert Case.objects.overdue().count() == 1

@@ -128,13 +128,21 @@ def test_navigation_depends_on_role(world: Any) -> None:
 
     assert labels(world.director_paris) == [
         "Accueil",
+        "Portail",
         "Mes structures",
         "Déclarer un incident",
         "Déclarations",
         "Dossiers",
         "Plan d’action SSI",
+        "Communauté",
+        "Alertes",
         "Déclarants",
         "Mon compte",
     ]
     assert "Administration" in labels(world.admin)
-    assert labels(world.vendor_contact) == ["Accueil", "Mon compte"]
+    assert labels(world.vendor_contact) == [
+        "Accueil",
+        "Portail",
+        "Demandes aux éditeurs",
+        "Mon compte",
+    ]

@@ -22,7 +22,7 @@ class NavItem:
 
 def navigation_items(request: HttpRequest) -> list[NavItem]:
     scope = scope_for(getattr(request, "user", None))
-    items = [NavItem(_("Home"), reverse("home"))]
+    items = [NavItem(_("Home"), reverse("home")), NavItem(_("Portal"), reverse("portal:home"))]
     if not scope.is_authenticated:
         return items
     if scope.structure_ids or scope.is_national or scope.ars_region_ids or scope.is_administrator:
@@ -40,6 +40,15 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
         items.append(NavItem(_("Cases"), reverse("cases:queue")))
     if scope.structure_ids or scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
         items.append(NavItem(_("SSI action plan"), reverse("actionplan:index")))
+    if scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
+        items.append(NavItem(_("RETEX"), reverse("retex:list")))
+    if scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
+        items.append(NavItem(_("Statistics"), reverse("insights:dashboard")))
+    if scope.structure_ids or scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
+        items.append(NavItem(_("Community"), reverse("community:thread_list")))
+        items.append(NavItem(_("Alerts"), reverse("alerts:list")))
+    if scope.vendor_ids or scope.has("acss_analyst", "hfds"):
+        items.append(NavItem(_("Patch requests"), reverse("vendors:list")))
     if scope.directed_structure_ids:
         items.append(NavItem(_("Declarants"), reverse("directory:delegation_list")))
     if scope.is_administrator:

@@ -109,6 +109,10 @@ ADMINISTERED_MODELS = (
     ("declarations", "incidenttype"),
     ("notifications", "outgoingemail"),
     ("api", "apitoken"),  # list and revoke API tokens (never their keys)
+    ("portal", "bulletin"),  # the public portal's content
+    ("portal", "reflexsheet"),
+    ("portal", "guide"),
+    ("portal", "providerlistentry"),
 )
 
 

@@ -6,9 +6,11 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from vigie.actionplan.demo import demo_assessments_load
+from vigie.alerts.demo import demo_community_load
 from vigie.declarations.demo import demo_declarations_load
 from vigie.directory.demo import demo_load
 from vigie.directory.models import Role
+from vigie.portal.demo import demo_portal_load
 
 
 class Command(BaseCommand):
@@ -22,6 +24,12 @@ class Command(BaseCommand):
         assessed = demo_assessments_load()
         if assessed:
             self.stdout.write(f"{assessed} demo action plan assessments recorded.")
+        community = demo_community_load()
+        if community:
+            self.stdout.write(f"{community} demo alert, forum thread and vendor request created.")
+        portal = demo_portal_load()
+        if portal:
+            self.stdout.write(f"{portal} demo portal items published.")
         setup = reverse("mfa_activate_totp")
         self.stdout.write("\nDemo accounts (passwords kept in var/demo-credentials.txt):")
         for account, email, password in accounts:

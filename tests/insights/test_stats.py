@@ -1,0 +1,124 @@
+"""Statistics against hand-computed figures, and who may see them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone, translation
+
+from tests.factories import client_for
+from vigie.cases.models import Case
+from vigie.directory.models import StructureKind
+from vigie.insights import stats
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+@pytest.fixture
+def four(world: Any, dated_case: Any) -> list[Case]:
+    """Three cases in Auvergne-Rhône-Alpes, one in Île-de-France.
+
+    detection → declaration: 1 h, 2 h, 4 h, 10 h   (median 3 h, p90 8.2 h)
+    declaration → acknowledgement: 0 for all four
+    acknowledgement → qualification: 2 h, 6 h (two cases qualified)
+    qualification → closure: 48 h (one case closed)
+    """
+    w = world
+    a = dated_case(w.lyon, w.declarant_lyon, detected=T0, submitted=T0 + 1 * H,
+                   qualified=T0 + 3 * H, closed=T0 + 51 * H)  # fmt: skip
+    b = dated_case(w.lyon, w.declarant_lyon, detected=T0, submitted=T0 + 2 * H,
+                   qualified=T0 + 8 * H, malicious="no", type_code="phishing")  # fmt: skip
+    c = dated_case(w.lyon_lab, w.declarant_lyon_lab, detected=T0 + 24 * H * 40,
+                   submitted=T0 + 24 * H * 40 + 4 * H)  # fmt: skip
+    d = dated_case(w.paris, w.director_paris, detected=T0, submitted=T0 + 10 * H,
+                   malicious="unknown")  # fmt: skip
+    # b is in support and its weekly update to the ARS is late.
+    Case.objects.filter(pk=b.pk).update(ars_update_due_at=timezone.now() - H)
+    return [a, b, c, d]
+
+
+def test_national_figures(world: Any, four: list[Case]) -> None:
+    cases = stats.cases_for(world.acss, stats.Filters())
+    totals = stats.totals(cases)
+    assert totals["total"] == 4
+    assert totals["malicious"] == 2
+    assert totals["malicious_share"] == 50.0
+    assert totals["malicious_unknown"] == 1
+    assert totals["overdue"] == 1
+    assert totals["closed"] == 1
+    by_type = {row["label"]: row["n"] for row in stats.by_incident_type(cases)}
+    assert by_type == {"Rançongiciel": 3, "Hameçonnage / courriel malveillant": 1}
+    by_region = {row["label"]: row["n"] for row in stats.by_region(cases)}
+    assert by_region == {"Auvergne-Rhône-Alpes": 3, "Île-de-France": 1}
+    by_kind = {row["label"]: row["n"] for row in stats.by_structure_kind(cases)}
+    assert by_kind == {
+        str(StructureKind.HEALTH_FACILITY.label): 3,
+        str(StructureKind.BIOLOGY_LAB.label): 1,
+    }
+    assert [(r["label"], r["n"]) for r in stats.by_month(cases)] == [
+        ("2025-03", 3),
+        ("2025-04", 1),
+    ]
+
+
+def test_delays_median_p90_and_buckets(world: Any, four: list[Case]) -> None:
+    phases = {p["key"]: p for p in stats.delays(stats.cases_for(world.acss, stats.Filters()))}
+    first = phases["detection_declaration"]
+    assert first["n"] == 4
+    assert first["median"] == pytest.approx(3 * 3600)
+    assert first["p90"] == pytest.approx(8.2 * 3600)
+    assert {b["key"]: b["n"] for b in first["buckets"]} == {
+        "lt1h": 0, "1h6h": 3, "6h24h": 1, "1d3d": 0, "3d7d": 0, "gt7d": 0,
+    }  # fmt: skip
+    assert phases["acknowledgement_qualification"]["n"] == 2
+    assert phases["acknowledgement_qualification"]["median"] == pytest.approx(4 * 3600)
+    assert phases["qualification_closure"]["median"] == pytest.approx(48 * 3600)
+    assert phases["detection_closure"]["median"] == pytest.approx(51 * 3600)
+    with translation.override("en"):
+        assert stats.format_duration(3 * 3600) == "3 h 00 min"
+        assert stats.format_duration(51 * 3600) == "2 d 3 h"
+
+
+def test_ars_sees_its_region_only_and_period_filter(world: Any, four: list[Case]) -> None:
+    totals = stats.totals(stats.cases_for(world.ars_ara, stats.Filters()))
+    assert totals["total"] == 3
+    assert totals["malicious_share"] == pytest.approx(66.7)
+    march = stats.Filters(start=date(2025, 3, 1), end=date(2025, 3, 31))
+    assert stats.totals(stats.cases_for(world.ars_ara, march))["total"] == 2
+    assert stats.totals(stats.cases_for(world.ars_idf, stats.Filters()))["total"] == 1
+    assert stats.totals(stats.cases_for(world.declarant_lyon, stats.Filters()))["total"] == 2
+
+
+def test_dashboard_pages(world: Any, four: list[Case]) -> None:
+    response = client_for(world.acss).get("/statistiques/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="total">4<' in body
+    assert "<svg" in body
+    response = client_for(world.ars_ara).get("/statistiques/?start=2025-03-01&end=2025-03-31")
+    assert 'data-testid="total">2<' in response.content.decode()
+    assert client_for(world.declarant_lyon).get("/statistiques/").status_code == 403
+    assert client_for(world.dgs).get("/statistiques/").status_code == 403
+
+
+def test_statistics_in_navigation(world: Any) -> None:
+    from django.test import RequestFactory
+
+    from vigie.core.context_processors import navigation_items
+
+    def labels(user: Any) -> list[str]:
+        request = RequestFactory().get("/")
+        request.user = user
+        with translation.override("en"):
+            return [str(item.label) for item in navigation_items(request)]
+
+    assert "Statistics" in labels(world.acss)
+    assert "Statistics" in labels(world.hfds)
+    assert "Statistics" in labels(world.ars_ara)
+    assert "Statistics" not in labels(world.director_paris)
+    assert "Statistics" not in labels(world.declarant_lyon)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightsConfig(AppConfig):
+    name = "vigie.insights"
+    label = "insights"
+    verbose_name = _("Statistics and correlation")
+
+    def ready(self) -> None:
+        from vigie.insights import scopes, tasks  # noqa: F401  (visibility rules, worker tasks)

@@ -1,0 +1,154 @@
+"""Weak signals (SPEC section 8): cases of one region, detected within the time window,
+that share an indicator, or the same incident type and the same vendor or software.
+
+``find_clusters`` only reads the cases it is given (a visible_to() queryset for a page,
+the cell's scope for the periodic task); thresholds come from the settings
+VIGIE_CLUSTER_WINDOW_DAYS and VIGIE_CLUSTER_MIN_CASES.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigie.cases.models import Case, Criticity
+from vigie.declarations.models import IncidentType
+from vigie.directory.models import Region, Vendor
+from vigie.insights.indicators import normalise_name
+from vigie.insights.models import ClusterBasis, Indicator, IndicatorKind
+
+REGION = "structure__departement__region_id"
+
+
+@dataclass
+class FoundCluster:
+    basis: str
+    key: str
+    label: str
+    region_id: int
+    case_ids: list[int] = field(default_factory=list)
+    region_name: str = ""
+
+
+def window_days() -> int:
+    return int(getattr(settings, "VIGIE_CLUSTER_WINDOW_DAYS", 14))
+
+
+def min_cases() -> int:
+    return int(getattr(settings, "VIGIE_CLUSTER_MIN_CASES", 3))
+
+
+def cases_in_window(cases: QuerySet[Case], *, now: datetime, days: int) -> QuerySet[Case]:
+    """Security incidents (not those qualified otherwise) detected in [now - days, now]."""
+    return (
+        cases.annotate(detected=Coalesce(F("declaration__detected_at"), F("opened_at")))
+        .filter(detected__gte=now - timedelta(days=days), detected__lte=now)
+        .exclude(criticity=Criticity.NOT_INCIDENT)
+    )
+
+
+def software_names(text: str) -> list[str]:
+    """The free-text "software concerned" field may list several, one a line or comma."""
+    names = (normalise_name(part) for part in re.split(r"[,;\n]+", text or ""))
+    return sorted({name for name in names if name})
+
+
+def find_clusters(
+    cases: QuerySet[Case],
+    *,
+    now: datetime | None = None,
+    days: int | None = None,
+    minimum: int | None = None,
+) -> list[FoundCluster]:
+    now = now or timezone.now()
+    days = window_days() if days is None else days
+    minimum = min_cases() if minimum is None else minimum
+    window = cases_in_window(cases, now=now, days=days)
+    found: list[FoundCluster] = []
+    kind_labels = dict(IndicatorKind.choices)
+
+    # 1. A shared indicator.
+    rows = (
+        Indicator.objects.filter(case__in=window.values("pk"))
+        .values("kind", "normalised", region=F(f"case__{REGION}"))
+        .annotate(n=Count("case", distinct=True), ids=ArrayAgg("case_id", distinct=True))
+        .filter(n__gte=minimum)
+        .order_by("-n", "kind", "normalised")
+    )
+    for row in rows:
+        found.append(
+            FoundCluster(
+                ClusterBasis.INDICATOR,
+                f"indicator:{row['kind']}:{row['normalised']}",
+                f"{kind_labels.get(row['kind'], row['kind'])} {row['normalised']}",
+                row["region"],
+                sorted(row["ids"]),
+            )
+        )
+
+    # 2. Same incident type and same vendor (declared vendors).
+    type_labels: dict[Any, str] = dict(IncidentType.objects.values_list("pk", "label"))
+    vendor_rows = (
+        window.filter(declaration__vendors__isnull=False, declaration__incident_type__isnull=False)
+        .values(
+            incident_type=F("declaration__incident_type_id"),
+            vendor=F("declaration__vendors"),
+            region=F(REGION),
+        )
+        .annotate(n=Count("pk", distinct=True), ids=ArrayAgg("pk", distinct=True))
+        .filter(n__gte=minimum)
+        .order_by("-n")
+    )
+    vendor_ids = {row["vendor"] for row in vendor_rows}
+    vendor_names = dict(Vendor.objects.filter(pk__in=vendor_ids).values_list("pk", "name"))
+    for row in vendor_rows:
+        found.append(
+            FoundCluster(
+                ClusterBasis.VENDOR,
+                f"vendor:{row['incident_type']}:{row['vendor']}",
+                _("%(type)s — vendor %(vendor)s")
+                % {
+                    "type": type_labels.get(row["incident_type"], "?"),
+                    "vendor": vendor_names.get(row["vendor"], "?"),
+                },
+                row["region"],
+                sorted(row["ids"]),
+            )
+        )
+
+    # 3. Same incident type and same software (free text, normalised here).
+    groups: dict[tuple[int, str, int], set[int]] = defaultdict(set)
+    for pk, type_id, software, region_id in window.exclude(declaration__software="").values_list(
+        "pk", "declaration__incident_type_id", "declaration__software", REGION
+    ):
+        if type_id is None:
+            continue
+        for name in software_names(software):
+            groups[(type_id, name, region_id)].add(pk)
+    for (type_id, name, region_id), ids in sorted(groups.items(), key=lambda i: -len(i[1])):
+        if len(ids) >= minimum:
+            found.append(
+                FoundCluster(
+                    ClusterBasis.SOFTWARE,
+                    f"software:{type_id}:{name}",
+                    _("%(type)s — software %(software)s")
+                    % {"type": type_labels.get(type_id, "?"), "software": name},
+                    region_id,
+                    sorted(ids),
+                )
+            )
+
+    regions = dict(Region.objects.values_list("pk", "name"))
+    for cluster in found:
+        cluster.region_name = regions.get(cluster.region_id, "")
+    return found

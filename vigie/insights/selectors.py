@@ -1,0 +1,69 @@
+"""Reads of the insights app, always from visible_to(user)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from vigie.cases.display import timeline_rows
+from vigie.cases.models import Case
+from vigie.insights import stats
+from vigie.insights.clock import owed_by_declaration, structure_zone
+from vigie.insights.models import Indicator, Obligation, ObligationKind
+
+
+def indicators_visible(user: Any) -> QuerySet[Indicator]:
+    return Indicator.objects.visible_to(user).select_related("added_by")
+
+
+def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
+    """What the clock says the case owes, with what was recorded (rows appear with the
+    periodic task or the first record; until then the clock alone is shown)."""
+    owed = owed_by_declaration(case.declaration, health_products=case.involves_health_products)
+    stored = {
+        o.kind: o
+        for o in Obligation.objects.visible_to(user).filter(case=case).select_related("done_by")
+    }
+    now = timezone.now()
+    rows = []
+    for item in owed:
+        row = stored.get(item.kind)
+        done_at = row.done_at if row is not None and row.done_at else item.done_at
+        status = "done" if done_at else ("overdue" if item.due_at < now else "due")
+        rows.append(
+            {
+                "kind": item.kind,
+                "label": ObligationKind(item.kind).label,
+                "due_at": item.due_at,
+                "without_delay": item.due_at == owed[0].due_at,
+                "done_at": done_at,
+                "done_by": row.done_by if row is not None else None,
+                "status": status,
+            }
+        )
+    return rows
+
+
+def case_delays(case: Case) -> list[dict[str, Any]]:
+    figures = stats.delays(Case.objects.filter(pk=case.pk))
+    return [
+        {"label": phase["label"], "value": stats.format_duration(phase["median"])}
+        for phase in figures
+    ]
+
+
+def case_report_context(user: Any, case: Case) -> dict[str, Any]:
+    zone = structure_zone(case.structure)
+    return {
+        "case": case,
+        "declaration": case.declaration,
+        "structure": case.structure,
+        "zone": zone.key,
+        "obligations": case_obligations(user, case),
+        "indicators": list(indicators_visible(user).filter(case=case)),
+        "delays": case_delays(case),
+        "timeline": timeline_rows(case),
+        "generated_at": timezone.now(),
+    }

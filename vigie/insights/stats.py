@@ -1,0 +1,262 @@
+"""Statistics (SPEC section 8), every figure from ``Case.objects.visible_to(user)``:
+one aggregate query per block. Also the published statistics (counts under 5 hidden)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncMonth, TruncQuarter
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vigie.cases.models import Case, CaseStatus, Criticity
+from vigie.declarations.models import TriState
+from vigie.directory.models import Region, StructureKind
+
+PARIS = ZoneInfo("Europe/Paris")
+SMALL_COUNT = 5  # published statistics never show a count under this
+REGION_NAME = "structure__departement__region__name"
+
+
+class Epoch(Func):
+    """Seconds in an interval."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
+    output_field = FloatField()
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont (continuous: the median of 1, 2 is 1.5)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+# The delays of each case, in order (SPEC section 8).
+PHASES: list[tuple[str, Any, str, str]] = [
+    ("detection_declaration", gettext_lazy("Detection → declaration"),
+     "declaration__submitted_at", "declaration__detected_at"),
+    ("declaration_acknowledgement", gettext_lazy("Declaration → acknowledgement"),
+     "opened_at", "declaration__submitted_at"),
+    ("acknowledgement_qualification", gettext_lazy("Acknowledgement → qualification"),
+     "qualified_at", "opened_at"),
+    ("qualification_closure", gettext_lazy("Qualification → closure"),
+     "closed_at", "qualified_at"),
+    ("detection_closure", gettext_lazy("Detection → closure (total)"),
+     "closed_at", "declaration__detected_at"),
+]  # fmt: skip
+HOUR = 3600
+# Upper bounds of the distribution buckets, in seconds (the last bucket is open).
+BUCKETS: list[tuple[str, Any, float | None]] = [
+    ("lt1h", gettext_lazy("< 1 h"), 1 * HOUR),
+    ("1h6h", gettext_lazy("1–6 h"), 6 * HOUR),
+    ("6h24h", gettext_lazy("6–24 h"), 24 * HOUR),
+    ("1d3d", gettext_lazy("1–3 days"), 72 * HOUR),
+    ("3d7d", gettext_lazy("3–7 days"), 168 * HOUR),
+    ("gt7d", gettext_lazy("> 7 days"), None),
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None  # opened on or after (Paris calendar day)
+    end: date | None = None  # opened on or before
+    region: Region | None = None
+
+    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        if self.start:
+            cases = cases.filter(opened_at__gte=datetime.combine(self.start, time(), PARIS))
+        if self.end:
+            end = datetime.combine(self.end + timedelta(days=1), time(), PARIS)
+            cases = cases.filter(opened_at__lt=end)
+        if self.region is not None:
+            cases = cases.filter(structure__departement__region=self.region)
+        return cases
+
+
+def cases_for(user: Any, filters: Filters) -> QuerySet[Case]:
+    return filters.apply(Case.objects.visible_to(user))
+
+
+def totals(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    figures = cases.aggregate(
+        total=Count("pk"),
+        malicious=Count("pk", filter=Q(declaration__malicious=TriState.YES)),
+        not_malicious=Count("pk", filter=Q(declaration__malicious=TriState.NO)),
+        malicious_unknown=Count(
+            "pk", filter=~Q(declaration__malicious__in=[TriState.YES, TriState.NO])
+        ),
+        open=Count("pk", filter=~Q(status=CaseStatus.CLOSED)),
+        closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
+        significant=Count("pk", filter=Q(criticity=Criticity.SIGNIFICANT)),
+        overdue=Count("pk", filter=Q(status=CaseStatus.TO_PROCESS, ars_update_due_at__lt=now)),
+    )
+    total = figures["total"]
+    figures["malicious_share"] = round(100 * figures["malicious"] / total, 1) if total else None
+    return figures
+
+
+def _counts(cases: QuerySet[Case], field: str) -> list[dict[str, Any]]:
+    rows = cases.values(key=F(field)).annotate(n=Count("pk")).order_by("-n", "key")
+    return [{"key": row["key"], "n": row["n"]} for row in rows]
+
+
+def by_incident_type(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    rows = _counts(cases, "declaration__incident_type__label")
+    return [{"label": row["key"] or _("Not specified"), "n": row["n"]} for row in rows]
+
+
+def by_region(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    return [{"label": row["key"], "n": row["n"]} for row in _counts(cases, REGION_NAME)]
+
+
+def by_structure_kind(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    labels = dict(StructureKind.choices)
+    return [
+        {"label": labels.get(row["key"], row["key"]), "n": row["n"]}
+        for row in _counts(cases, "structure__kind")
+    ]
+
+
+def by_month(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    rows = (
+        cases.annotate(month=TruncMonth("opened_at", tzinfo=PARIS))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    return [{"label": row["month"].strftime("%Y-%m"), "n": row["n"]} for row in rows]
+
+
+def delays(cases: QuerySet[Case]) -> list[dict[str, Any]]:
+    """Per phase: number of cases measured, median, 90th percentile, distribution."""
+    annotated = cases.annotate(
+        **{
+            f"d_{key}": Epoch(ExpressionWrapper(F(end) - F(start), output_field=DurationField()))
+            for key, _label, end, start in PHASES
+        }
+    )
+    aggregates: dict[str, Any] = {}
+    for key, _label, _end, _start in PHASES:
+        field = f"d_{key}"
+        aggregates[f"{key}__n"] = Count(field)
+        aggregates[f"{key}__median"] = Percentile(field, 0.5)
+        aggregates[f"{key}__p90"] = Percentile(field, 0.9)
+        lower: float | None = None
+        for bucket, _blabel, upper in BUCKETS:
+            condition = Q(**{f"{field}__isnull": False})
+            if lower is not None:
+                condition &= Q(**{f"{field}__gte": lower})
+            if upper is not None:
+                condition &= Q(**{f"{field}__lt": upper})
+            aggregates[f"{key}__{bucket}"] = Count("pk", filter=condition)
+            lower = upper
+    values = annotated.aggregate(**aggregates)
+    result = []
+    for key, label, _end, _start in PHASES:
+        result.append(
+            {
+                "key": key,
+                "label": str(label),
+                "n": values[f"{key}__n"],
+                "median": values[f"{key}__median"],
+                "p90": values[f"{key}__p90"],
+                "buckets": [
+                    {"key": bucket, "label": str(blabel), "n": values[f"{key}__{bucket}"]}
+                    for bucket, blabel, _upper in BUCKETS
+                ],
+            }
+        )
+    return result
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
+def dashboard(user: Any, filters: Filters) -> dict[str, Any]:
+    cases = cases_for(user, filters)
+    return {
+        "totals": totals(cases),
+        "by_type": by_incident_type(cases),
+        "by_region": by_region(cases),
+        "by_kind": by_structure_kind(cases),
+        "by_month": by_month(cases),
+        "delays": delays(cases),
+    }
+
+
+# --- published statistics --------------------------------------------------------------
+
+
+def published_cases() -> QuerySet[Case]:
+    """What the public figures count: security incidents, not those qualified otherwise,
+    and never military hospitals' (defence secrecy)."""
+    return Case.objects.filter(is_military=False).exclude(criticity=Criticity.NOT_INCIDENT)
+
+
+def suppress(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replace counts under 5 by "< 5". When only one count of a table is hidden, the next
+    smallest is not shown either, so that the small one cannot be recovered from a total."""
+    small = {id(row) for row in rows if row["n"] < SMALL_COUNT}
+    secondary: set[int] = set()
+    if len(small) == 1:
+        others = sorted((row for row in rows if row["n"] >= SMALL_COUNT), key=lambda r: r["n"])
+        if others:
+            secondary.add(id(others[0]))
+    result = []
+    for row in rows:
+        value: Any = row["n"]
+        if id(row) in small:
+            value = f"< {SMALL_COUNT}"
+        elif id(row) in secondary:
+            value = _("not shown")
+        result.append({"label": row["label"], "value": value})
+    return result
+
+
+def published(cases: QuerySet[Case] | None = None) -> dict[str, Any]:
+    cases = published_cases() if cases is None else cases
+    quarters = (
+        cases.annotate(quarter=TruncQuarter("opened_at", tzinfo=PARIS))
+        .values("quarter")
+        .annotate(n=Count("pk"))
+        .order_by("quarter")
+    )
+    by_quarter = [
+        {"label": f"{row['quarter'].year} T{(row['quarter'].month - 1) // 3 + 1}", "n": row["n"]}
+        for row in quarters
+    ]
+    return {
+        "by_type": suppress(by_incident_type(cases)),
+        "by_quarter": suppress(by_quarter),
+    }

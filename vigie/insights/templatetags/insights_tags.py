@@ -1,0 +1,36 @@
+"""The insights block of the case page: `{% load insights_tags %}{% case_insights case %}`
+(notifications owed, indicators, exports) without touching the cases views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from vigie.insights import selectors, services
+from vigie.insights.clock import structure_zone
+from vigie.insights.forms import IndicatorForm, ObligationForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("insights/includes/case_block.html", takes_context=True)
+def case_insights(context: template.Context, case: Any) -> dict[str, Any]:
+    request = context["request"]
+    user = request.user
+    handles = services.can_handle(user, case)
+    zone = structure_zone(case.structure)
+    obligations = selectors.case_obligations(user, case)
+    if handles and not case.is_closed:
+        for row in obligations:
+            if row["status"] != "done":
+                row["form"] = ObligationForm(zone=zone, auto_id=f"id_{row['kind']}_%s")
+    return {
+        "request": request,
+        "case": case,
+        "zone": zone.key,
+        "obligations": obligations,
+        "indicators": list(selectors.indicators_visible(user).filter(case=case)),
+        "indicator_form": IndicatorForm() if handles and not case.is_closed else None,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,255 @@
+"""Statistics, exports, weak signals and the case's regulatory clock (thin views)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from vigie.cases import selectors as case_selectors
+from vigie.cases.models import Case
+from vigie.core.scoping import scope_for
+from vigie.directory.models import Region, User
+from vigie.insights import exports, selectors, services, stats
+from vigie.insights.charts import bars
+from vigie.insights.clock import structure_zone
+from vigie.insights.correlation import find_clusters, min_cases, window_days
+from vigie.insights.forms import IndicatorForm, ObligationForm, StatsFilterForm
+from vigie.insights.models import Cluster, ObligationKind
+from vigie.insights.scopes import sees_clusters
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def may_see_statistics(user: Any) -> bool:
+    scope = scope_for(user)
+    return scope.has("acss_analyst", "hfds") or bool(scope.ars_region_ids)
+
+
+def _filters(request: HttpRequest) -> tuple[StatsFilterForm, stats.Filters]:
+    if not may_see_statistics(request.user):
+        raise PermissionDenied
+    scope = scope_for(request.user)
+    regions = None
+    if scope.has("acss_analyst", "hfds"):
+        regions = Region.objects.all()
+    elif len(scope.ars_region_ids) > 1:
+        regions = Region.objects.filter(pk__in=scope.ars_region_ids)
+    form = StatsFilterForm(request.GET or None, regions=regions)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        return form, stats.Filters(data.get("start"), data.get("end"), data.get("region"))
+    if form.is_bound:
+        # Invalid filters show nothing rather than everything.
+        return form, stats.Filters(region=Region(pk=0))
+    return form, stats.Filters()
+
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    figures = stats.dashboard(request.user, filters)
+    for phase in figures["delays"]:
+        phase["median_display"] = stats.format_duration(phase["median"])
+        phase["p90_display"] = stats.format_duration(phase["p90"])
+        phase["chart"] = bars(phase["buckets"], title=str(phase["label"]))
+    charts = {
+        "type": bars(figures["by_type"], title=_("Cases by incident type")),
+        "region": bars(figures["by_region"], title=_("Cases by region")),
+        "kind": bars(figures["by_kind"], title=_("Cases by structure type")),
+        "month": bars(figures["by_month"], title=_("Cases by month")),
+    }
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "form": form,
+            "figures": figures,
+            "charts": charts,
+            "query": request.GET.urlencode(),
+            "national": scope.has("acss_analyst", "hfds"),
+            "regions": Region.objects.filter(pk__in=scope.ars_region_ids),
+            "sees_clusters": sees_clusters(scope),
+        },
+    )
+
+
+@login_required
+@require_safe
+def export_cases(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _form, filters = _filters(request)
+    cases = stats.cases_for(request.user, filters)
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        response = HttpResponse(exports.cases_csv(cases), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.cases_xlsx(cases),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="vigie-dossiers-{stamp}.{fmt}"'
+    return response
+
+
+@require_safe
+def public(request: HttpRequest) -> HttpResponse:
+    figures = stats.published()
+    return render(request, "insights/public.html", {"figures": figures, "min": stats.SMALL_COUNT})
+
+
+@login_required
+@require_safe
+def clusters(request: HttpRequest) -> HttpResponse:
+    if not sees_clusters(scope_for(request.user)):
+        raise PermissionDenied
+    visible = Case.objects.visible_to(request.user)
+    found = find_clusters(visible)
+    recorded = {
+        (c.key, c.region_id): c
+        for c in Cluster.objects.visible_to(request.user).filter(
+            last_seen_at__gte=timezone.now() - timedelta(days=window_days())
+        )
+    }
+    case_ids = {pk for cluster in found for pk in cluster.case_ids}
+    cases = {
+        c.pk: c
+        for c in visible.filter(pk__in=case_ids).select_related(
+            "structure__departement", "declaration__incident_type"
+        )
+    }
+    rows = [
+        {
+            "cluster": cluster,
+            "recorded": recorded.get((cluster.key, cluster.region_id)),
+            "cases": [cases[pk] for pk in cluster.case_ids if pk in cases],
+        }
+        for cluster in found
+    ]
+    return render(
+        request,
+        "insights/clusters.html",
+        {"rows": rows, "window": window_days(), "minimum": min_cases()},
+    )
+
+
+@login_required
+@require_safe
+def cluster_stix(request: HttpRequest, pk: int) -> HttpResponse:
+    cluster = get_object_or_404(Cluster.objects.visible_to(request.user), pk=pk)
+    indicators = selectors.indicators_visible(request.user).filter(
+        case__in=Case.objects.visible_to(request.user).filter(clusters=cluster)
+    )
+    if cluster.basis == "indicator":
+        _prefix, kind, value = cluster.key.split(":", 2)
+        indicators = indicators.filter(kind=kind, normalised=value)
+    return _stix_response(indicators, f"vigie-cluster-{cluster.pk}", cluster.label)
+
+
+def _stix_response(indicators: Any, name: str, description: str) -> HttpResponse:
+    response = HttpResponse(
+        exports.stix_bundle(indicators.select_related("case"), description=description),
+        content_type="application/stix+json;version=2.1",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    return response
+
+
+# --- case sub-pages --------------------------------------------------------------------
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    case = case_selectors.case_detail(request.user, pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+@login_required
+@require_safe
+def case_stix(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    indicators = selectors.indicators_visible(request.user).filter(case=case)
+    return _stix_response(indicators, f"vigie-{case.reference}", case.reference)
+
+
+@login_required
+@require_safe
+def case_report(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    context = selectors.case_report_context(request.user, case)
+    response = HttpResponse(exports.case_pdf(context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vigie-{case.reference}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    if not services.can_handle(request.user, case):
+        raise PermissionDenied
+    form = IndicatorForm(request.POST)
+    if form.is_valid():
+        try:
+            services.indicator_add(case=case, by=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("Indicator recorded."))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#indicators")
+    return render(
+        request,
+        "insights/case_form.html",
+        {"case": case, "form": form, "title": _("Add an indicator"), "action": request.path},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def obligation_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    case = _case(request, pk)
+    if not services.can_handle(request.user, case):
+        raise PermissionDenied
+    if kind not in ObligationKind.values:
+        raise Http404
+    form = ObligationForm(request.POST, zone=structure_zone(case.structure))
+    if form.is_valid():
+        try:
+            services.obligation_record(
+                case=case, by=_user(request), kind=kind, done_at=form.cleaned_data["done_at"]
+            )
+        except ValidationError as error:
+            for problem in error.messages:
+                form.add_error("done_at", problem)
+        else:
+            messages.success(request, _("Notification recorded as made."))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#obligations")
+    return render(
+        request,
+        "insights/case_form.html",
+        {
+            "case": case,
+            "form": form,
+            "title": ObligationKind(kind).label,
+            "action": request.path,
+        },
+        status=400,
+    )

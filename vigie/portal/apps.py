@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "vigie.portal"
+    label = "portal"
+    verbose_name = _("Public portal")
+
+    def ready(self) -> None:
+        from vigie.portal import scopes  # noqa: F401  (visibility rules)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from vigie.retex import selectors, services
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def retex_block_for_case(context: dict[str, Any], case: Any) -> dict[str, Any] | None:
+    """None when the signed-in user has no part in the case's lessons learned."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not services.can_write_retex(user, case):
+        retex = selectors.retex_for_case(user, case) if user is not None else None
+        return {"retex": retex, "can_write": False} if retex else None
+    return {"retex": selectors.retex_for_case(user, case), "can_write": True}
