@@ -116,3 +116,35 @@ def test_demo_content_loads_and_is_idempotent(world: Any) -> None:
     assert created >= 6
     assert demo_portal_load() == 0
     assert Bulletin.objects.visible_to(None).count() == 2
+
+
+def test_members_comment_on_a_published_bulletin_from_its_page(
+    content: dict[str, Any], world: Any
+) -> None:
+    page_url = f"/portail/bulletins/{content['published'].slug}/"
+    member = client_for(world.member_lyon)
+    page = member.get(page_url).content.decode()
+    assert 'data-testid="comment-form"' in page
+    action = page.split('data-testid="comment-form"')[0].rsplit('action="', 1)[1].split('"')[0]
+    response = member.post(
+        action, {"body": "Correctif appliqué chez nous mardi.", "next": page_url}
+    )
+    assert response.status_code == 302
+    # Another structure's member reads it on the page; anonymous visitors see no comments.
+    assert (
+        "Correctif appliqué" in client_for(world.declarant_reunion).get(page_url).content.decode()
+    )
+    anonymous = Client().get(page_url)
+    assert anonymous.status_code == 200
+    assert "Correctif appliqué" not in anonymous.content.decode()
+    # A draft (previewed by the cell) cannot be commented.
+    draft_url = f"/portail/bulletins/{content['draft'].slug}/"
+    draft_page = client_for(world.acss).get(draft_url).content.decode()
+    draft_action = draft_page.split('data-testid="comment-form"')[0].rsplit('action="', 1)[1]
+    refused = client_for(world.acss).post(
+        draft_action.split('"')[0], {"body": "x", "next": draft_url}
+    )
+    assert refused.status_code in (302, 400)
+    from vigie.community.models import Comment
+
+    assert Comment.objects.count() == 1
