@@ -289,6 +289,9 @@ else:
 DEFAULT_FROM_EMAIL = env("VIGIE_FROM_EMAIL", "Vigie <ne-pas-repondre@vigie.sante.gouv.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# A job whose worker sent no heartbeat for this long is considered dead and retried.
+VIGIE_STALLED_JOB_SECONDS = env_int("VIGIE_STALLED_JOB_SECONDS", 300)
+
 # Delay before the first retry of an e-mail the SMTP server refused (doubles each time).
 VIGIE_EMAIL_RETRY_SECONDS = env_int("VIGIE_EMAIL_RETRY_SECONDS", 60)
 

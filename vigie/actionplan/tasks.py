@@ -20,9 +20,11 @@ def report_build(run_id: int) -> None:
     from vigie.actionplan.scopes import can_read_region
     from vigie.core.scoping import scope_for
 
+    # RUNNING too: a job runs again only when its worker died mid-report (retried as
+    # stalled by core.retry_stalled_jobs), so the run was abandoned, not in progress.
     run = (
         ReportRun.objects.select_related("plan", "region", "requested_by")
-        .filter(pk=run_id, status=ReportStatus.PENDING)
+        .filter(pk=run_id, status__in=[ReportStatus.PENDING, ReportStatus.RUNNING])
         .first()
     )
     if run is None:
