@@ -42,6 +42,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	DATABASE_URL=postgres://typecheck@localhost/none $(VENV)/bin/mypy vigie
 
+## make bench: synthetic dataset (BENCH_STRUCTURES, BENCH_CASES) on a throwaway cluster,
+## gunicorn and the worker; measures, then writes BENCHMARKS.md. See bench/run.sh.
+bench: system-deps $(STAMP) messages
+	@bench/run.sh
+
 stop-db:
 	@$(PY) scripts/pgcluster.py stop var/pg
 

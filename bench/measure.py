@@ -1,0 +1,581 @@
+# ruff: noqa: E402 (Django is set up before the app is imported)
+"""Measures for `make bench` against the running stack; writes BENCHMARKS.md.
+
+Reads BENCH_URL (gunicorn), BENCH_GUNICORN_PID, BENCH_WORKER_PID and DATABASE_URL from
+bench/run.sh. Every page is also timed as the hand-written SQL it needs (psycopg, one
+connection, same repetitions) and the ratio page p95 / SQL p95 is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigie.settings")
+
+import django
+
+django.setup()
+
+import httpx
+import psycopg
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from vigie.actionplan.models import Plan
+from vigie.actionplan.reports import previous_snapshot, render_pdf, report_context, snapshot_take
+from vigie.api.services import api_token_create, integration_account_create
+from vigie.cases.models import Case
+from vigie.cases.selectors import similar_open_cases
+from vigie.directory.models import Region, Role, Structure, User
+from vigie.directory.services import membership_grant
+
+URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8000")
+SUBMITS = int(os.environ.get("BENCH_SUBMITS", "2000"))
+PAGE_REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", "100"))
+SIMILAR_LOOKUPS = int(os.environ.get("BENCH_SIMILAR_LOOKUPS", "50"))
+SUBMIT_SECONDS = float(os.environ.get("BENCH_SUBMIT_SECONDS", "60"))
+
+
+@dataclass
+class Timing:
+    samples: list[float] = field(default_factory=list)  # seconds
+    errors: dict[str, int] = field(default_factory=dict)
+    wall: float = 0.0
+
+    def pct(self, q: float) -> float:
+        """Percentile in milliseconds (nearest rank)."""
+        if not self.samples:
+            return float("nan")
+        ordered = sorted(self.samples)
+        index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+        return ordered[index] * 1000
+
+    @property
+    def rate(self) -> float:
+        return len(self.samples) / self.wall if self.wall else 0.0
+
+
+def http_load(
+    count: int,
+    concurrency: int,
+    request: Callable[[httpx.Client, int], httpx.Response],
+    expect: int,
+    headers: dict[str, str],
+    seconds: float | None = None,
+) -> Timing:
+    """``count`` requests from ``concurrency`` threads, or fewer when ``seconds`` run out."""
+    timing = Timing()
+    lock = threading.Lock()
+    counter = iter(range(count))
+    deadline = time.perf_counter() + seconds if seconds else None
+
+    def worker() -> None:
+        with httpx.Client(base_url=URL, headers=headers, timeout=60) as client:
+            while True:
+                with lock:
+                    n = next(counter, None)
+                if n is None or (deadline and time.perf_counter() > deadline):
+                    return
+                start = time.perf_counter()
+                response = request(client, n)
+                elapsed = time.perf_counter() - start
+                with lock:
+                    if response.status_code == expect:
+                        timing.samples.append(elapsed)
+                    else:
+                        key = str(response.status_code)
+                        timing.errors[key] = timing.errors.get(key, 0) + 1
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(worker) for _ in range(concurrency)]:
+            future.result()
+    timing.wall = time.perf_counter() - start
+    return timing
+
+
+def sql_load(count: int, queries: Callable[[int], list[tuple[str, list[Any]]]]) -> Timing:
+    timing = Timing()
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        for n in range(count):
+            start = time.perf_counter()
+            for sql, params in queries(n):
+                conn.execute(sql, params).fetchall()
+            timing.samples.append(time.perf_counter() - start)
+    timing.wall = sum(timing.samples)
+    return timing
+
+
+def session_cookie(user: User) -> dict[str, str]:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
+
+
+def staff(email: str, role: Role, region: Region | None = None) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults={"last_name": email})
+    if created:
+        membership_grant(user=user, role=role, by=None, region=region)
+        # The staff MFA gate only asks that a TOTP authenticator exists.
+        Authenticator.objects.create(
+            user=user, type=Authenticator.Type.TOTP, data={"secret": "bench"}
+        )
+    return user
+
+
+def query_count(user: User, path: str) -> int:
+    """How many SQL queries the page runs (Django test client, in process)."""
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    return len(captured) if response.status_code == 200 else -response.status_code
+
+
+def rss_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) in kB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values.get("VmRSS", 0), values.get("VmHWM", 0)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("PPid:") and int(line.split()[1]) == pid:
+                found.append(int(status.parent.name))
+    return found
+
+
+def machine() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line),
+        platform.processor() or "unknown",
+    )
+    mem = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )  # fmt: skip
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    return {
+        "CPU": f"{model} — {os.cpu_count()} logical CPUs",
+        "RAM": f"{int(mem) / 1024 / 1024:.1f} GiB",
+        "OS": f"{platform.system()} {platform.release()}",
+        "PostgreSQL": pg + " (private cluster, fsync on, default settings + shared_buffers 128MB)",
+        "Python / Django": f"{platform.python_version()} / {django.get_version()}",
+        "Web": f"gunicorn, {os.environ.get('BENCH_WEB_WORKERS', '?')} sync workers, same host",
+    }
+
+
+# --- hand-written SQL of each page --------------------------------------------------------
+
+QUEUE_SQL = [
+    (
+        "SELECT count(*) FILTER (WHERE status = 'awaiting_qualification'), "
+        "count(*) FILTER (WHERE status = 'to_process'), "
+        "count(*) FILTER (WHERE status = 'to_close'), "
+        "count(*) FILTER (WHERE status = 'closed'), count(*) FROM cases_case",
+        [],
+    ),
+    (
+        "SELECT c.id, c.reference, c.status, c.opened_at, c.criticity, c.ars_update_due_at, "
+        "s.name, s.finess, r.name, it.label, d.submitted_at "
+        "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
+        "JOIN directory_structure s ON s.id = c.structure_id "
+        "JOIN directory_departement dep ON dep.id = s.departement_id "
+        "JOIN directory_region r ON r.id = dep.region_id "
+        "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
+        "WHERE c.status <> 'closed' ORDER BY c.opened_at DESC, c.id DESC LIMIT 25",
+        [],
+    ),
+]
+
+
+def case_sql(case_id: int) -> list[tuple[str, list[Any]]]:
+    return [
+        (
+            "SELECT c.*, d.*, s.name, s.finess, dep.name, r.name, it.label "
+            "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
+            "JOIN directory_structure s ON s.id = c.structure_id "
+            "JOIN directory_departement dep ON dep.id = s.departement_id "
+            "JOIN directory_region r ON r.id = dep.region_id "
+            "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
+            "WHERE c.id = %s",
+            [case_id],
+        ),
+        ("SELECT * FROM cases_timelineevent WHERE case_id = %s ORDER BY at, id", [case_id]),
+        ("SELECT * FROM cases_question WHERE case_id = %s ORDER BY asked_at, id", [case_id]),
+        ("SELECT * FROM cases_trackingentry WHERE case_id = %s ORDER BY at, id", [case_id]),
+        (
+            "SELECT r.* FROM declarations_declarationrecipient r "
+            "JOIN cases_case c ON c.declaration_id = r.declaration_id WHERE c.id = %s",
+            [case_id],
+        ),
+        (
+            "SELECT v.name FROM declarations_declaration_vendors dv "
+            "JOIN directory_vendor v ON v.id = dv.vendor_id "
+            "JOIN cases_case c ON c.declaration_id = dv.declaration_id WHERE c.id = %s",
+            [case_id],
+        ),
+        (SIMILAR_SQL, [case_id] * 5),
+    ]
+
+
+SIMILAR_SQL = (
+    "WITH me AS (SELECT c.id, d.id AS did, d.incident_type_id AS t, "
+    "lower(trim(d.software)) AS sw FROM cases_case c "
+    "JOIN declarations_declaration d ON d.id = c.declaration_id WHERE c.id = %s) "
+    "SELECT c.id, c.reference, c.opened_at, s.name FROM cases_case c "
+    "JOIN declarations_declaration d ON d.id = c.declaration_id "
+    "JOIN directory_structure s ON s.id = c.structure_id, me "
+    "WHERE c.status <> 'closed' AND c.id <> %s AND ("
+    "d.incident_type_id = me.t OR (me.sw <> '' AND lower(trim(d.software)) = me.sw) "
+    "OR EXISTS (SELECT 1 FROM declarations_declaration_vendors a "
+    "JOIN declarations_declaration_vendors b ON b.vendor_id = a.vendor_id "
+    "WHERE a.declaration_id = me.did AND b.declaration_id = d.id)) "
+    "AND %s IS NOT NULL AND %s > 0 AND %s > 0 "
+    "ORDER BY c.opened_at DESC, c.id DESC LIMIT 20"
+)
+
+
+def dashboard_sql(region_id: int) -> list[tuple[str, list[Any]]]:
+    base = (
+        "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
+        "JOIN directory_structure s ON s.id = c.structure_id "
+        "JOIN directory_departement dep ON dep.id = s.departement_id "
+        "WHERE dep.region_id = %s"
+    )
+    delays = ", ".join(
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM {end} - {start})), "
+        f"percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM {end} - {start}))"
+        for end, start in [
+            ("d.submitted_at", "d.detected_at"),
+            ("c.opened_at", "d.submitted_at"),
+            ("c.qualified_at", "c.opened_at"),
+            ("c.closed_at", "c.qualified_at"),
+            ("c.closed_at", "d.detected_at"),
+        ]
+    )
+    return [
+        (
+            "SELECT count(*), count(*) FILTER (WHERE d.malicious = 'yes'), "
+            "count(*) FILTER (WHERE d.malicious = 'no'), "
+            "count(*) FILTER (WHERE c.status <> 'closed'), "
+            "count(*) FILTER (WHERE c.criticity = 'significant') " + base,
+            [region_id],
+        ),
+        (f"SELECT d.incident_type_id, count(*) {base} GROUP BY 1", [region_id]),
+        (f"SELECT dep.region_id, count(*) {base} GROUP BY 1", [region_id]),
+        (f"SELECT s.kind, count(*) {base} GROUP BY 1", [region_id]),
+        (
+            "SELECT date_trunc('month', c.opened_at AT TIME ZONE 'Europe/Paris'), count(*) "
+            f"{base} GROUP BY 1",
+            [region_id],
+        ),
+        (f"SELECT {delays} {base}", [region_id]),
+    ]
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    LOAD["start"] = Path("/proc/loadavg").read_text().split()[:3]
+    results: list[dict[str, Any]] = []
+    notes: list[str] = []
+    workers = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
+
+    region = (
+        Region.objects.annotate(n=django.db.models.Count("departements__structures"))
+        .order_by("-n")
+        .first()
+    )
+    assert region is not None
+    acss = staff("bench-acss@vigie.test", Role.ACSS_ANALYST)
+    ars = staff(f"bench-ars-{region.code}@vigie.test", Role.ARS_OFFICER, region)
+    portal = User.objects.filter(email="bench-portal@vigie.test").first()
+    if portal is None:
+        portal = integration_account_create(email="bench-portal@vigie.test", name="Bench")
+    _token, key = api_token_create(user=portal, name=f"bench {uuid.uuid4().hex[:6]}", by=None)
+    finess = list(
+        Structure.objects.filter(is_active=True, name__startswith="Structure bench")
+        .order_by("?")
+        .values_list("finess", flat=True)[:5000]
+    )
+    case_ids = list(Case.objects.order_by("?").values_list("pk", flat=True)[:PAGE_REQUESTS])
+    open_cases = list(
+        Case.objects.open().select_related("declaration").order_by("?")[:SIMILAR_LOOKUPS]
+    )
+
+    # 1. Declaration submit through the API.
+    concurrency = int(os.environ.get("BENCH_SUBMIT_CONCURRENCY", str(2 * workers)))
+    detected = (timezone.now() - timedelta(hours=2)).isoformat()
+
+    def submit(client: httpx.Client, n: int) -> httpx.Response:
+        return client.post(
+            "/api/v1/declarations",
+            json={
+                "structure_finess": finess[n % len(finess)],
+                "external_id": f"BENCH-{uuid.uuid4().hex}",
+                "declarant_name": "Claire Martin",
+                "declarant_function": "RSSI",
+                "declarant_email": "claire.martin@bench.test",
+                "declarant_phone": "04 72 00 00 00",
+                "detected_at": detected,
+                "incident_type": "ransomware",
+                "systems_affected": ["servers", "workstations"],
+                "care_impact": "potential",
+                "malicious": "yes",
+                "can_handle_alone": "no",
+                "help_needed": True,
+                "description": f"Chiffrement des serveurs (banc {n}).",
+            },
+        )
+
+    api_headers = {"Authorization": f"Bearer {key}"}
+    print(f"submit: warm-up, then {SUBMITS} declarations, {concurrency} clients", flush=True)
+    http_load(2 * concurrency, concurrency, submit, 201, api_headers)
+    sub = http_load(SUBMITS, concurrency, submit, 201, api_headers, SUBMIT_SECONDS)
+    results += [
+        row(
+            f"Declaration submit throughput ({len(sub.samples)} in {sub.wall:.0f} s)",
+            f"{sub.rate:.1f} /s",
+            "≥ 200 /s",
+            sub.rate >= 200,
+        ),
+        row("Declaration submit p50", ms(sub.pct(50)), "", None),
+        row("Declaration submit p95", ms(sub.pct(95)), "", None),
+        row("Declaration submit p99", ms(sub.pct(99)), "< 150 ms", sub.pct(99) < 150),
+    ]
+    if sub.errors:
+        notes.append(f"Submit: non-201 answers {sub.errors}.")
+
+    # 2. Pages, one client at a time, against their hand-written SQL.
+    pages: list[tuple[str, dict[str, str], Callable[[int], str], Callable[[int], Any]]] = [
+        ("Case queue (ACSS, /dossiers/)", session_cookie(acss), lambda n: "/dossiers/",
+         lambda n: QUEUE_SQL),
+        ("Case page (ACSS, /dossiers/<id>/)", session_cookie(acss),
+         lambda n: f"/dossiers/{case_ids[n % len(case_ids)]}/",
+         lambda n: case_sql(case_ids[n % len(case_ids)])),
+        (f"Regional dashboard (ARS {region.name}, /statistiques/)", session_cookie(ars),
+         lambda n: "/statistiques/", lambda n: dashboard_sql(region.pk)),
+    ]  # fmt: skip
+    for label, headers, path, queries in pages:
+        print(f"page: {label}, {PAGE_REQUESTS} requests", flush=True)
+
+        def get(client: httpx.Client, n: int, path: Callable[[int], str] = path) -> httpx.Response:
+            return client.get(path(n))
+
+        http_load(5, 1, get, 200, headers)
+        page = http_load(PAGE_REQUESTS, 1, get, 200, headers)
+        sql = sql_load(PAGE_REQUESTS, queries)
+        ratio = page.pct(95) / sql.pct(95) if sql.samples else float("nan")
+        counted = query_count(acss if "ACSS" in label else ars, path(0))
+        print(f"  page p95 {page.pct(95):.1f} ms, SQL p95 {sql.pct(95):.1f} ms, x{ratio:.1f}")
+        results += [
+            row(f"{label} p95", ms(page.pct(95)), "< 150 ms", page.pct(95) < 150),
+            row(f"{label}: hand-written SQL p95", ms(sql.pct(95)), "", None),
+            row(f"{label}: page / SQL", f"× {ratio:.1f}", "≤ × 2", ratio <= 2),
+            row(
+                f"{label}: SQL queries the page runs (vs {len(queries(0))} by hand)",
+                str(counted),
+                "",
+                None,
+            ),
+        ]
+        if page.errors:
+            notes.append(f"{label}: non-200 answers {page.errors}.")
+
+    # 3. Similar-case lookup, in process.
+    lookups = Timing()
+    for case in open_cases:
+        start = time.perf_counter()
+        similar_open_cases(case, acss)
+        lookups.samples.append(time.perf_counter() - start)
+    results.append(
+        row(
+            f"Similar-case lookup p95 ({len(lookups.samples)} open cases, in process)",
+            ms(lookups.pct(95)),
+            "< 50 ms",
+            lookups.pct(95) < 50,
+        )
+    )
+
+    # 4. Regional quarterly report (snapshot + PDF), in process.
+    plan = Plan.objects.first()
+    if plan is None:
+        notes.append("No action plan loaded: quarterly report not measured.")
+    else:
+        today = timezone.localdate()
+        start = time.perf_counter()
+        snapshot = snapshot_take(
+            user=ars, plan=plan, region=region, year=today.year, quarter=(today.month - 1) // 3 + 1
+        )
+        figures_done = time.perf_counter() - start
+        pdf = render_pdf(report_context(snapshot, previous_snapshot(snapshot)))
+        total = time.perf_counter() - start
+        results.append(
+            row(
+                f"Regional quarterly PDF ({region.name}, figures {figures_done:.1f} s, "
+                f"{len(pdf) // 1024} KiB)",
+                f"{total:.2f} s",
+                "< 5 s",
+                total < 5,
+            )
+        )
+
+    # 5. Resident memory after the load.
+    master = int(os.environ.get("BENCH_GUNICORN_PID", "0"))
+    web = [rss_kb(pid) for pid in children(master)] if master else []
+    if web:
+        peak = max(hwm for _rss, hwm in web) / 1024
+        now_max = max(r for r, _hwm in web) / 1024
+        results.append(
+            row(
+                f"Web worker RSS (max of {len(web)} gunicorn workers; now {now_max:.0f} MB)",
+                f"{peak:.0f} MB peak",
+                "< 200 MB",
+                peak < 200,
+            )
+        )
+    job_pid = int(os.environ.get("BENCH_WORKER_PID", "0"))
+    if job_pid and Path(f"/proc/{job_pid}").exists():
+        rss, hwm = rss_kb(job_pid)
+        results.append(
+            row(
+                f"Procrastinate worker RSS (now {rss / 1024:.0f} MB)",
+                f"{hwm / 1024:.0f} MB peak",
+                "< 200 MB",
+                hwm / 1024 < 200,
+            )
+        )
+
+    write_report(results, notes)
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f} ms"
+
+
+def row(metric: str, value: str, target: str, ok: bool | None) -> dict[str, Any]:
+    return {"metric": metric, "value": value, "target": target, "ok": ok}
+
+
+LOAD: dict[str, list[str]] = {}
+
+
+def write_report(results: list[dict[str, Any]], notes: list[str]) -> None:
+    LOAD["end"] = Path("/proc/loadavg").read_text().split()[:3]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM directory_structure), "
+            "(SELECT count(*) FROM cases_case), (SELECT min(opened_at) FROM cases_case)"
+        )
+        structures, cases, oldest = cur.fetchone()
+    full = structures >= 100_000 and cases >= 1_000_000
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run by `make bench` (bench/run.sh) on {timezone.now():%Y-%m-%d %H:%M} UTC.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in machine().items()],
+        f"- Load average (1, 5, 15 min) when measuring began: {' '.join(LOAD['start'])}; "
+        f"at the end: {' '.join(LOAD['end'])}",
+        "",
+        "## Dataset",
+        "",
+        f"- {structures:,} structures, {cases:,} submitted declarations with their cases "
+        f"(oldest opened {oldest:%Y-%m-%d}), generated in "
+        f"{os.environ.get('BENCH_GENERATE_SECONDS', '?')} s by bench/generate.py",
+        "- "
+        + (
+            "Full size (100 000 structures, 1 000 000 cases)."
+            if full
+            else "**Reduced dataset** (BENCH_STRUCTURES / BENCH_CASES), not the target size "
+            "of 100 000 structures and 1 000 000 cases: numbers are optimistic."
+        ),
+        "",
+        "## Results",
+        "",
+        "| metric | measured | target | |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        verdict = "" if r["ok"] is None else ("PASS" if r["ok"] else "**MISS**")
+        lines.append(f"| {r['metric']} | {r['value']} | {r['target']} | {verdict} |")
+    lines += [
+        "",
+        "## Method",
+        "",
+        f"- Submit: up to {SUBMITS} `POST /api/v1/declarations` in {SUBMIT_SECONDS:.0f} s "
+        "at most, with an integration token, "
+        f"{os.environ.get('BENCH_SUBMIT_CONCURRENCY') or 'two per web worker'} concurrent "
+        "clients (httpx, threads, keep-alive), after a warm-up; API rate limits raised "
+        "for the run. Throughput = successful submits / wall time.",
+        f"- Pages: {PAGE_REQUESTS} sequential GETs each (one client) with a server-side "
+        "session (staff users hold a TOTP authenticator); the hand-written SQL of each page "
+        "runs as many times on one psycopg connection, and the ratio is page p95 / SQL p95. "
+        "The SQL is written in bench/measure.py (queue: counts per status + first page; "
+        "case: case, declaration, timeline, questions, tracking, recipients, vendors, similar "
+        "cases; dashboard: totals, by type / region / kind / month, delay percentiles).",
+        "- Similar-case lookup: `vigie.cases.selectors.similar_open_cases` on random open "
+        "cases as an ACSS analyst, in process.",
+        "- Quarterly report: `snapshot_take` + `report_context` + `render_pdf` for the "
+        "region with the most structures, as its ARS officer, in process.",
+        "- RSS: VmHWM (peak) from /proc/<pid>/status after the load.",
+        "",
+        "## Notes",
+        "",
+        *[f"- {n}" for n in notes],
+        "- The synthetic dataset has no timeline events, questions, tracking entries, "
+        "attachments or action-plan assessments: case pages and the quarterly report carry "
+        "less than in production.",
+        "- Client, web server, worker and PostgreSQL share the machine's CPUs.",
+        *(
+            [
+                "- **The machine was busy** (load average above its CPU count while "
+                "measuring, e.g. other test suites): the figures are pessimistic; run again "
+                "on an idle machine before drawing conclusions."
+            ]
+            if float(LOAD["start"][0]) > (os.cpu_count() or 1)
+            else []
+        ),
+    ]
+    text = "\n".join(lines) + "\n"
+    (ROOT / "BENCHMARKS.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
