@@ -65,3 +65,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
     return report
+
+
+def givors_people() -> tuple[Any, Any, Any, str]:
+    """A hospital with its declarant, and an ACSS analyst with a TOTP secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from e2e.test_login import PASSWORD
+    from vigie.directory.finess import with_check_key
+    from vigie.directory.models import Departement, Role, Structure, User
+    from vigie.directory.services import membership_grant
+
+    structure = Structure.objects.create(
+        finess=with_check_key("69000043"),
+        name="Centre hospitalier de Givors",
+        kind="health_facility",
+        departement=Departement.objects.get(code="69"),
+    )
+    declarant = User.objects.create_user(
+        email="rssi@ch-givors.test", password=PASSWORD, first_name="Claire", last_name="Martin"
+    )
+    membership_grant(user=declarant, role=Role.DECLARANT, by=None, structure=structure)
+    analyst = User.objects.create_user(
+        email="analyste@acss.test", password=PASSWORD, first_name="Marc", last_name="Lefèvre"
+    )
+    membership_grant(user=analyst, role=Role.ACSS_ANALYST, by=None)
+    secret = generate_totp_secret()
+    TOTP.activate(analyst, secret)
+    return structure, declarant, analyst, secret

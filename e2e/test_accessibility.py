@@ -10,18 +10,15 @@ import re
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from axe_playwright_python.sync_playwright import Axe
 
+from e2e.conftest import givors_people
 from e2e.test_case import sign_out, submitted_case
-from e2e.test_login import PASSWORD, sign_in, totp_now
+from e2e.test_login import sign_in, totp_now
 from tests.factories import complete_values
 from vigie.actionplan.catalogue import SHIPPED_PLANS, plan_load
 from vigie.declarations.services import declaration_save, declaration_start
 from vigie.declarations.steps import STEPS
-from vigie.directory.finess import with_check_key
-from vigie.directory.models import Departement, Role, Structure, User
-from vigie.directory.services import membership_grant
 from vigie.portal.models import Bulletin
 
 pytestmark = pytest.mark.e2e
@@ -57,22 +54,7 @@ class Audit:
 def test_key_pages_have_no_serious_accessibility_violation(live_server: Any, page: Any) -> None:
     base = live_server.url
     audit = Audit(page, base)
-    structure = Structure.objects.create(
-        finess=with_check_key("69000043"),
-        name="Centre hospitalier de Givors",
-        kind="health_facility",
-        departement=Departement.objects.get(code="69"),
-    )
-    declarant = User.objects.create_user(
-        email="rssi@ch-givors.test", password=PASSWORD, first_name="Claire", last_name="Martin"
-    )
-    membership_grant(user=declarant, role=Role.DECLARANT, by=None, structure=structure)
-    analyst = User.objects.create_user(
-        email="analyste@acss.test", password=PASSWORD, first_name="Marc", last_name="Lefèvre"
-    )
-    membership_grant(user=analyst, role=Role.ACSS_ANALYST, by=None)
-    secret = generate_totp_secret()
-    TOTP.activate(analyst, secret)
+    structure, declarant, analyst, secret = givors_people()
     Bulletin.objects.create(
         slug="citrix-bleed",
         title="Vulnérabilité critique dans NetScaler",

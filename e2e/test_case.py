@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 
+from e2e.conftest import givors_people
 from e2e.test_declaration import tick
 from e2e.test_login import PASSWORD, sign_in, totp_now
 from tests.factories import complete_values
@@ -20,8 +20,7 @@ from vigie.cases.models import Case, CaseStatus, Question
 from vigie.cases.services import case_agree, case_close, case_end_support
 from vigie.declarations.services import declaration_save, declaration_start, declaration_submit
 from vigie.declarations.steps import STEPS
-from vigie.directory.finess import with_check_key
-from vigie.directory.models import Departement, Region, Role, Structure, User
+from vigie.directory.models import Region, Role, Structure, User
 from vigie.directory.services import membership_grant
 
 pytestmark = pytest.mark.e2e
@@ -51,22 +50,7 @@ def test_cell_qualifies_declarant_answers_closed_case_is_read_only(
     live_server: Any, page: Any
 ) -> None:
     base = live_server.url
-    structure = Structure.objects.create(
-        finess=with_check_key("69000043"),
-        name="Centre hospitalier de Givors",
-        kind="health_facility",
-        departement=Departement.objects.get(code="69"),
-    )
-    declarant = User.objects.create_user(
-        email="rssi@ch-givors.test", password=PASSWORD, first_name="Claire", last_name="Martin"
-    )
-    membership_grant(user=declarant, role=Role.DECLARANT, by=None, structure=structure)
-    analyst = User.objects.create_user(
-        email="analyste@acss.test", password=PASSWORD, first_name="Marc", last_name="Lefèvre"
-    )
-    membership_grant(user=analyst, role=Role.ACSS_ANALYST, by=None)
-    secret = generate_totp_secret()
-    TOTP.activate(analyst, secret)
+    structure, declarant, analyst, secret = givors_people()
     ars = User.objects.create_user(email="ssi@ars-ara.test", password=PASSWORD)
     membership_grant(user=ars, role=Role.ARS_OFFICER, by=None, region=Region.objects.get(code="84"))
     case = submitted_case(structure, declarant)

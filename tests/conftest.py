@@ -190,10 +190,17 @@ def run_worker(transactional_db: None) -> Iterator[Callable[..., None]]:
     from procrastinate.contrib.django import app
 
     def run(queues: list[str] | None = None) -> None:
-        with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
-            worker_app.run_worker(
-                wait=False, install_signal_handlers=False, listen_notify=False, queues=queues
-            )
+        from tests.factories import in_own_thread
+
+        def work() -> None:
+            with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+                worker_app.run_worker(
+                    wait=False, install_signal_handlers=False, listen_notify=False, queues=queues
+                )
+
+        # In its own thread: an event loop left running (Playwright's) would stop the
+        # worker's asyncio.run().
+        in_own_thread(work)
 
     yield run
     # Task threads keep their own connections open; the test database must be droppable.
@@ -222,5 +229,19 @@ def make_declaration(db: None) -> Callable[..., Any]:
                 declaration=declaration, by=by, step=step.slug, values=step_values
             )
         return declaration
+
+    return make
+
+
+@pytest.fixture
+def make_case(make_declaration: Callable[..., Any]) -> Callable[..., Any]:
+    """Submit a complete declaration for ``structure`` by ``by``; return its open case."""
+    from vigie.cases.models import Case
+    from vigie.declarations.services import declaration_submit
+
+    def make(structure: Structure, by: User, **overrides: Any) -> Case:
+        draft = make_declaration(structure, by, **overrides)
+        declaration = declaration_submit(declaration=draft, by=by)
+        return Case.objects.get(declaration=declaration)
 
     return make

@@ -47,3 +47,25 @@ def client_for(user: Any) -> Client:
         TOTP.activate(user, generate_totp_secret())
     client.force_login(user)
     return client
+
+
+def in_own_thread(function: Any) -> Any:
+    """Call ``function`` in a new thread and return its result (re-raising its error), so
+    that asyncio.run() works even when an event loop is left running in this thread
+    (Playwright's, after the browser tests)."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

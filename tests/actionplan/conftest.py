@@ -58,16 +58,3 @@ def small_world(world: Any, plan: Plan, assess: Callable[..., Any]) -> Any:
     assess(world.lyon_lab, 17, "not_applicable", not_applicable_reason="Aucun prestataire.")
     world.plan = plan
     return world
-
-
-@pytest.fixture
-def make_case(make_declaration: Callable[..., Any]) -> Callable[..., Any]:
-    from vigie.cases.models import Case
-    from vigie.declarations.services import declaration_submit
-
-    def make(structure: Any, by: Any, **overrides: Any) -> Any:
-        draft = make_declaration(structure, by, **overrides)
-        declaration = declaration_submit(declaration=draft, by=by)
-        return Case.objects.get(declaration=declaration)
-
-    return make

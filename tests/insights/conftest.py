@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.cases.conftest import make_case  # noqa: F401  (fixture)
 from vigie.cases.models import Case
 from vigie.declarations.models import Declaration, IncidentType
 
 
 @pytest.fixture
-def dated_case(make_case: Callable[..., Case]) -> Callable[..., Case]:  # noqa: F811
+def dated_case(make_case: Callable[..., Case]) -> Callable[..., Case]:
     """A case whose declaration and case dates are set by hand (queryset updates)."""
 
     def make(

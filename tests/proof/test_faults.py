@@ -15,7 +15,7 @@ from django.db import OperationalError, connection, connections
 from django.db.utils import InterfaceError
 
 from tests.conftest import free_port
-from tests.factories import client_for
+from tests.factories import client_for, in_own_thread
 from vigie.cases.models import Case
 from vigie.declarations import services as declaration_services
 from vigie.declarations.models import (
@@ -133,7 +133,7 @@ def retry_stalled_jobs() -> list[int]:
             async with worker_app.open_async():
                 return await stalled_jobs_retry(worker_app.job_manager, seconds=60, queue="email")
 
-        return asyncio.run(run())
+        return in_own_thread(lambda: asyncio.run(run()))
 
 
 @pytest.mark.parametrize("died", ["before_sending", "after_sending"])

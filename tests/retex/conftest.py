@@ -6,12 +6,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.cases.conftest import make_case  # noqa: F401  (fixture)
 from vigie.cases.models import Case, CaseStatus
 
 
 @pytest.fixture
-def closed_case(make_case: Callable[..., Case]) -> Callable[..., Case]:  # noqa: F811
+def closed_case(make_case: Callable[..., Case]) -> Callable[..., Case]:
     """A case closed as the workflow leaves it (the closure itself is tested in cases)."""
 
     def make(structure: Any, by: Any, **overrides: Any) -> Case:
