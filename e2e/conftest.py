@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from vigie.declarations.reference import typology_load
 from vigie.directory.reference import reference_load
@@ -48,15 +51,30 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
+def open_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Any]]:
+    """Opens a page in a browser context of its own: one per person, as on their own
+    computers. When the test fails, each page is screenshotted (``<test>-<who>.png``)."""
+    opened: list[tuple[str, Any]] = []
+
+    def open_(who: str = "") -> Any:
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        opened.append((who, page))
+        return page
+
+    yield open_
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    for who, page in opened:
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = f"{request.node.name}-{who}" if who else request.node.name
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        page.context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[[str], Any]) -> Any:
+    return open_page("")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -67,14 +85,64 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def givors_people() -> tuple[Any, Any, Any, str]:
-    """A hospital with its declarant, and an ACSS analyst with a TOTP secret."""
+# --- people and their sign-in ---------------------------------------------------------
+
+PASSWORD = "Un-Mot-De-Passe-Solide-2026"
+
+
+def totp_now(secret: str, step: int = 0) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + step))
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/compte/login/")
+    page.get_by_label("Courriel").fill(email)
+    page.get_by_label("Mot de passe", exact=False).first.fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def sign_in_with_code(page: Any, base: str, email: str, secret: str) -> None:
+    """A staff member signs in: password, then the authenticator's code."""
+    sign_in(page, base, email)
+    page.wait_for_url(re.compile(r"/compte/2fa/authenticate/"))
+    page.locator("input[name=code]").fill(totp_now(secret))
+    page.locator("input[name=code]").press("Enter")
+    page.wait_for_url(f"{base}/")
+
+
+def tick(page: Any, target: Any) -> None:
+    """Tick a DSFR checkbox or radio (a selector or a locator): its label covers the
+    (visually hidden) input."""
+    box = page.locator(target) if isinstance(target, str) else target
+    page.locator(f"label[for='{box.get_attribute('id')}']").click()
+    assert box.is_checked()
+
+
+def member(
+    email: str, first_name: str, last_name: str, role: str, *, mfa: bool = False, **where: Any
+) -> tuple[Any, str]:
+    """A user with one role (``where``: structure=…, region=…); with ``mfa`` an
+    authenticator is set up and its secret returned (else an empty string)."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-    from e2e.test_login import PASSWORD
-    from vigie.directory.finess import with_check_key
-    from vigie.directory.models import Departement, Role, Structure, User
+    from vigie.directory.models import User
     from vigie.directory.services import membership_grant
+
+    user = User.objects.create_user(
+        email=email, password=PASSWORD, first_name=first_name, last_name=last_name
+    )
+    membership_grant(user=user, role=role, by=None, **where)
+    secret = ""
+    if mfa:
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+    return user, secret
+
+
+def givors_people() -> tuple[Any, Any, Any, str]:
+    """A hospital with its declarant, and an ACSS analyst with a TOTP secret."""
+    from vigie.directory.finess import with_check_key
+    from vigie.directory.models import Departement, Role, Structure
 
     structure = Structure.objects.create(
         finess=with_check_key("69000043"),
@@ -82,14 +150,8 @@ def givors_people() -> tuple[Any, Any, Any, str]:
         kind="health_facility",
         departement=Departement.objects.get(code="69"),
     )
-    declarant = User.objects.create_user(
-        email="rssi@ch-givors.test", password=PASSWORD, first_name="Claire", last_name="Martin"
+    declarant, _ = member(
+        "rssi@ch-givors.test", "Claire", "Martin", Role.DECLARANT, structure=structure
     )
-    membership_grant(user=declarant, role=Role.DECLARANT, by=None, structure=structure)
-    analyst = User.objects.create_user(
-        email="analyste@acss.test", password=PASSWORD, first_name="Marc", last_name="Lefèvre"
-    )
-    membership_grant(user=analyst, role=Role.ACSS_ANALYST, by=None)
-    secret = generate_totp_secret()
-    TOTP.activate(analyst, secret)
+    analyst, secret = member("analyste@acss.test", "Marc", "Lefèvre", Role.ACSS_ANALYST, mfa=True)
     return structure, declarant, analyst, secret

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from e2e.conftest import givors_people
+from e2e.conftest import givors_people, sign_in, totp_now
 from e2e.test_case import sign_out, submitted_case
-from e2e.test_login import sign_in, totp_now
 from tests.factories import complete_values
 from vigie.actionplan.catalogue import SHIPPED_PLANS, plan_load
 from vigie.declarations.services import declaration_save, declaration_start

@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from e2e.conftest import givors_people
-from e2e.test_declaration import tick
-from e2e.test_login import PASSWORD, sign_in, totp_now
+from e2e.conftest import PASSWORD, givors_people, sign_in, sign_in_with_code, tick
 from tests.factories import complete_values
 from vigie.cases.models import Case, CaseStatus, Question
 from vigie.cases.services import case_agree, case_close, case_end_support
@@ -56,11 +54,7 @@ def test_cell_qualifies_declarant_answers_closed_case_is_read_only(
     case = submitted_case(structure, declarant)
 
     # The analyst signs in with a code and finds the case in the queue.
-    sign_in(page, base, analyst.email)
-    page.wait_for_url(re.compile(r"/compte/2fa/authenticate/"))
-    page.locator("input[name=code]").fill(totp_now(secret))
-    page.locator("input[name=code]").press("Enter")
-    page.wait_for_url(f"{base}/")
+    sign_in_with_code(page, base, analyst.email, secret)
     page.goto(f"{base}/dossiers/")
     row = page.locator(f"[data-testid=case-row][data-reference='{case.reference}']")
     row.locator(f"a[href='/dossiers/{case.pk}/']").click()

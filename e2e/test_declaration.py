@@ -12,20 +12,13 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from e2e.test_login import PASSWORD, sign_in
+from e2e.conftest import PASSWORD, sign_in, tick
 from vigie.declarations.models import Attachment, Declaration, DeclarationStatus, IncidentType
 from vigie.directory.finess import with_check_key
 from vigie.directory.models import Departement, Role, Structure, User
 from vigie.directory.services import membership_grant
 
 pytestmark = pytest.mark.e2e
-
-
-def tick(page: Any, selector: str) -> None:
-    """Tick a DSFR checkbox or radio: its label covers the (visually hidden) input."""
-    input_id = page.locator(selector).get_attribute("id")
-    page.locator(f"label[for={input_id}]").click()
-    assert page.locator(selector).is_checked()
 
 
 def continue_to(page: Any, slug: str) -> None:

@@ -6,28 +6,14 @@ import re
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.cache import cache
 
+from e2e.conftest import PASSWORD, sign_in, totp_now
 from vigie.directory.finess import with_check_key
 from vigie.directory.models import Departement, Region, Role, Structure, User
 from vigie.directory.services import membership_grant
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Un-Mot-De-Passe-Solide-2026"
-
-
-def totp_now(secret: str, step: int = 0) -> str:
-    import time
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + step))
-
-
-def sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/compte/login/")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe", exact=False).first.fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_ars_officer_sets_up_mfa_then_signs_in_with_a_code(live_server: Any, page: Any) -> None:
