@@ -260,6 +260,7 @@ def main() -> None:
                 "declaration_id": first_declaration + i,
                 "reference": f"BEN-{at.year}-{i:07d}",
                 "structure_id": first_structure + p["s"],
+                "region_id": structure_region[p["s"]],
                 "is_military": kind == "military_hospital",
                 "status": status,
                 "opened_at": at + timedelta(minutes=1),

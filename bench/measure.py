@@ -17,9 +17,11 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,6 +48,7 @@ from vigie.cases.selectors import similar_open_cases
 from vigie.directory.models import Region, Role, Structure, User
 from vigie.directory.services import membership_grant
 
+PARIS = ZoneInfo("Europe/Paris")
 URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8000")
 SUBMITS = int(os.environ.get("BENCH_SUBMITS", "2000"))
 PAGE_REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", "100"))
@@ -199,11 +202,15 @@ def machine() -> dict[str, str]:
 # --- hand-written SQL of each page --------------------------------------------------------
 
 QUEUE_SQL = [
+    # Counts of the open tabs (partial index), closed cases counted up to 1 000, first page.
     (
-        "SELECT count(*) FILTER (WHERE status = 'awaiting_qualification'), "
-        "count(*) FILTER (WHERE status = 'to_process'), "
-        "count(*) FILTER (WHERE status = 'to_close'), "
-        "count(*) FILTER (WHERE status = 'closed'), count(*) FROM cases_case",
+        "SELECT status, count(*) FROM cases_case "
+        "WHERE status <> 'closed' AND (NOT is_military OR shared_with_cell) GROUP BY status",
+        [],
+    ),
+    (
+        "SELECT count(*) FROM (SELECT 1 FROM cases_case WHERE status = 'closed' "
+        "AND (NOT is_military OR shared_with_cell) LIMIT 1001) AS closed",
         [],
     ),
     (
@@ -211,10 +218,10 @@ QUEUE_SQL = [
         "s.name, s.finess, r.name, it.label, d.submitted_at "
         "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
         "JOIN directory_structure s ON s.id = c.structure_id "
-        "JOIN directory_departement dep ON dep.id = s.departement_id "
-        "JOIN directory_region r ON r.id = dep.region_id "
+        "JOIN directory_region r ON r.id = c.region_id "
         "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
-        "WHERE c.status <> 'closed' ORDER BY c.opened_at DESC, c.id DESC LIMIT 25",
+        "WHERE c.status <> 'closed' AND (NOT c.is_military OR c.shared_with_cell) "
+        "ORDER BY c.opened_at DESC, c.id DESC LIMIT 25",
         [],
     ),
 ]
@@ -246,7 +253,7 @@ def case_sql(case_id: int) -> list[tuple[str, list[Any]]]:
             "JOIN cases_case c ON c.declaration_id = dv.declaration_id WHERE c.id = %s",
             [case_id],
         ),
-        (SIMILAR_SQL, [case_id] * 5),
+        (SIMILAR_SQL, [case_id]),
     ]
 
 
@@ -257,52 +264,64 @@ SIMILAR_SQL = (
     "SELECT c.id, c.reference, c.opened_at, s.name FROM cases_case c "
     "JOIN declarations_declaration d ON d.id = c.declaration_id "
     "JOIN directory_structure s ON s.id = c.structure_id, me "
-    "WHERE c.status <> 'closed' AND c.id <> %s AND ("
-    "d.incident_type_id = me.t OR (me.sw <> '' AND lower(trim(d.software)) = me.sw) "
+    "WHERE c.status <> 'closed' AND c.id <> me.id AND (NOT c.is_military OR c.shared_with_cell) "
+    "AND (d.incident_type_id = me.t OR (me.sw <> '' AND lower(trim(d.software)) = me.sw) "
     "OR EXISTS (SELECT 1 FROM declarations_declaration_vendors a "
     "JOIN declarations_declaration_vendors b ON b.vendor_id = a.vendor_id "
     "WHERE a.declaration_id = me.did AND b.declaration_id = d.id)) "
-    "AND %s IS NOT NULL AND %s > 0 AND %s > 0 "
     "ORDER BY c.opened_at DESC, c.id DESC LIMIT 20"
 )
 
 
 def dashboard_sql(region_id: int) -> list[tuple[str, list[Any]]]:
-    base = (
-        "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
-        "JOIN directory_structure s ON s.id = c.structure_id "
-        "JOIN directory_departement dep ON dep.id = s.departement_id "
-        "WHERE dep.region_id = %s"
-    )
-    delays = ", ".join(
-        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM {end} - {start})), "
-        f"percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM {end} - {start}))"
-        for end, start in [
-            ("d.submitted_at", "d.detected_at"),
-            ("c.opened_at", "d.submitted_at"),
-            ("c.qualified_at", "c.opened_at"),
-            ("c.closed_at", "c.qualified_at"),
-            ("c.closed_at", "d.detected_at"),
+    """The statistics page of an ARS officer, default period (the last twelve months):
+    the region's cases read once, counted by type / kind / month and totals, and the
+    delays' median, p90 and distribution."""
+    start = timezone.localdate() - timedelta(days=364)
+    phases = {
+        "a": "d.submitted_at - d.detected_at",
+        "b": "c.opened_at - d.submitted_at",
+        "q": "c.qualified_at - c.opened_at",
+        "z": "c.closed_at - c.qualified_at",
+        "t": "c.closed_at - d.detected_at",
+    }
+    epochs = ", ".join(f"date_part('epoch', {expr}) AS {name}" for name, expr in phases.items())
+    limits = [0, 3600, 21600, 86400, 259200, 604800, None]
+    delays = []
+    for name in phases:
+        delays += [
+            f"count({name})",
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {name})",
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {name})",
+        ]
+        for low, high in pairwise(limits):
+            upper = f" AND {name} < {high}" if high else ""
+            delays.append(f"count(*) FILTER (WHERE {name} >= {low}{upper})")
+    statement = "".join(  # constant fragments, values bound
+        [
+            "WITH f AS MATERIALIZED (SELECT c.status, c.criticity, c.ars_update_due_at, "
+            "d.malicious, it.label, s.kind, r.name AS region, "
+            "date_trunc('month', c.opened_at AT TIME ZONE 'Europe/Paris') AS month, ",
+            epochs,
+            " "
+            "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
+            "JOIN directory_structure s ON s.id = c.structure_id "
+            "JOIN directory_region r ON r.id = c.region_id "
+            "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
+            "WHERE c.region_id = %s AND c.opened_at >= %s "
+            "AND (NOT c.is_military OR c.care_affected)) "
+            "SELECT (SELECT json_agg(g) FROM (SELECT label, kind, region, month, count(*), "
+            "count(*) FILTER (WHERE malicious = 'yes'), count(*) FILTER (WHERE malicious = 'no'), "
+            "count(*) FILTER (WHERE status <> 'closed'), "
+            "count(*) FILTER (WHERE criticity = 'significant'), "
+            "count(*) FILTER (WHERE status = 'to_process' AND ars_update_due_at < now()) "
+            "FROM f GROUP BY GROUPING SETS ((label), (kind), (region), (month), ())) g), "
+            "(SELECT json_build_array(",
+            ", ".join(delays),
+            ") FROM f)",
         ]
     )
-    return [
-        (
-            "SELECT count(*), count(*) FILTER (WHERE d.malicious = 'yes'), "
-            "count(*) FILTER (WHERE d.malicious = 'no'), "
-            "count(*) FILTER (WHERE c.status <> 'closed'), "
-            "count(*) FILTER (WHERE c.criticity = 'significant') " + base,
-            [region_id],
-        ),
-        (f"SELECT d.incident_type_id, count(*) {base} GROUP BY 1", [region_id]),
-        (f"SELECT dep.region_id, count(*) {base} GROUP BY 1", [region_id]),
-        (f"SELECT s.kind, count(*) {base} GROUP BY 1", [region_id]),
-        (
-            "SELECT date_trunc('month', c.opened_at AT TIME ZONE 'Europe/Paris'), count(*) "
-            f"{base} GROUP BY 1",
-            [region_id],
-        ),
-        (f"SELECT {delays} {base}", [region_id]),
-    ]
+    return [(statement, [region_id, datetime.combine(start, datetime.min.time(), PARIS)])]
 
 
 # --- the run --------------------------------------------------------------------------------

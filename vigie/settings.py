@@ -155,6 +155,9 @@ TEMPLATES = [
         },
     },
 ]
+# django-dsfr's forms otherwise build a new renderer, hence a new template engine with
+# an empty cache, for every form: each widget template was read from disk on each page.
+FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
 
 AUTH_USER_MODEL = "directory.User"
 AUTHENTICATION_BACKENDS = [
@@ -328,8 +331,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "vigie.api.exceptions.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "vigie.api.throttling.AnonThrottle",
+        "vigie.api.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("VIGIE_API_ANON_RATE", "30/min"),

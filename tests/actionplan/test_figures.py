@@ -48,9 +48,25 @@ def test_regional_figures_match_the_hand_count(small_world: Any) -> None:
     assert late == {w.lyon.finess: [3, 4, 5, 6, 7], w.lyon_lab.finess: [1, 2, 3, 4, 5, 6]}
     t = tables(f)
     assert t["overall"]["shares"]["done"] == 10.5  # 4 / 38
-    assert [s["finess"] for s in t["overdue_p1"]] == [w.lyon.finess, w.lyon_lab.finess] or [
-        s["finess"] for s in t["overdue_p1"]
-    ] == [w.lyon_lab.finess, w.lyon.finess]
+    # Most overdue first: lyon_lab has 6 late priority-1 measures, lyon 5.
+    assert [s["finess"] for s in t["overdue_p1"]] == [w.lyon_lab.finess, w.lyon.finess]
+    assert t["overdue_p1_total"] == 2
+
+
+def test_long_overdue_lists_are_cut_on_pages_not_in_the_spreadsheet(
+    small_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vigie.actionplan import figures
+
+    monkeypatch.setattr(figures, "OVERDUE_LISTED", 1)
+    w = small_world
+    f = compute_figures(
+        user=w.ars_ara, plan=w.plan, region=Region.objects.get(code="84"), today=TODAY
+    )
+    t = tables(f)
+    assert [s["finess"] for s in t["overdue_p1"]] == [w.lyon_lab.finess]
+    assert t["overdue_p1_total"] == 2
+    assert len([s for s in f["per_structure"] if s["overdue_p1"]]) == 2  # all in the XLSX
 
 
 def test_ars_figures_stop_at_their_region(small_world: Any) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext, override
 from rest_framework.test import APIClient
@@ -49,6 +50,9 @@ def test_portal_files_a_complete_declaration(
     data = payload(vendors=["Éditeur DPI"], external_id="PORTAIL-1")
     with django_capture_on_commit_callbacks() as callbacks:
         response = post(client, data)
+        assert not email_jobs()  # nothing handed to the worker before the commit
+    for callback in callbacks:
+        callback()
 
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -72,19 +76,29 @@ def test_portal_files_a_complete_declaration(
     assert declaration.incident_type.code == "ransomware"
     assert timezone.is_aware(declaration.detected_at)
     # Same notifications as the web form; e-mails leave only once the transaction commits.
-    purposes = set(
+    emails = dict(
         OutgoingEmail.objects.filter(topic=f"declaration:{declaration.pk}").values_list(
-            "purpose", flat=True
+            "pk", "purpose"
         )
     )
-    assert purposes == {
+    assert set(emails.values()) == {
         "routed:ars",
         "routed:acss",
         "routed:fssi",
         "routed:anssi",
         "acknowledgement",
     }
-    assert len(callbacks) >= len(purposes)
+    assert sorted(email_jobs()) == sorted(emails)  # after the commit: one job for each
+
+
+def email_jobs() -> list[int]:
+    """The outbox rows handed to the worker (its sending jobs)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (args->>'email_id')::int FROM procrastinate_jobs "
+            "WHERE task_name = 'notifications.email_send'"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def test_same_external_id_twice_files_one_declaration(

@@ -95,11 +95,16 @@ def test_ars_sees_its_region_only_and_period_filter(world: Any, four: list[Case]
 
 
 def test_dashboard_pages(world: Any, four: list[Case]) -> None:
-    response = client_for(world.acss).get("/statistiques/")
+    response = client_for(world.acss).get("/statistiques/?start=2025-01-01")
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-testid="total">4<' in body
     assert "<svg" in body
+    # With no dates, the last twelve months (the four cases are older), shown in the form.
+    latest = client_for(world.acss).get("/statistiques/")
+    assert 'data-testid="total">0<' in latest.content.decode()
+    start = timezone.localdate() - timedelta(days=364)
+    assert latest.context["form"]["start"].value() == start.isoformat()
     response = client_for(world.ars_ara).get("/statistiques/?start=2025-03-01&end=2025-03-31")
     assert 'data-testid="total">2<' in response.content.decode()
     assert client_for(world.declarant_lyon).get("/statistiques/").status_code == 403
@@ -122,3 +127,15 @@ def test_statistics_in_navigation(world: Any) -> None:
     assert "Statistics" in labels(world.ars_ara)
     assert "Statistics" not in labels(world.director_paris)
     assert "Statistics" not in labels(world.declarant_lyon)
+
+
+def test_dashboard_in_one_statement_matches_each_figure(world: Any, four: list[Case]) -> None:
+    for user in (world.acss, world.ars_ara, world.ars_idf):
+        cases = stats.cases_for(user, stats.Filters())
+        figures = stats.dashboard(user, stats.Filters())
+        assert figures["totals"] == stats.totals(cases)
+        assert figures["by_type"] == stats.by_incident_type(cases)
+        assert figures["by_region"] == stats.by_region(cases)
+        assert figures["by_kind"] == stats.by_structure_kind(cases)
+        assert figures["by_month"] == stats.by_month(cases)
+        assert figures["delays"] == stats.delays(cases)

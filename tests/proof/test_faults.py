@@ -272,22 +272,15 @@ def test_a_submission_interrupted_by_the_database_stores_nothing_and_retries_onc
 ) -> None:
     draft = make_declaration(world.lyon_lab, world.declarant_lyon_lab, description="Texte saisi")
     saved = Declaration.objects.values().get(pk=draft.pk)
-    target = "case_open" if wrap is fail_in_the_middle else "_notify_submission"
-    if target == "case_open":
-        import vigie.cases.services as case_services
+    # case_open is the last write before commit, after the reference is drawn.
+    import vigie.cases.services as case_services
 
-        patch = mock.patch.object(case_services, "case_open", wrap(case_services.case_open))
-    else:
-        patch = mock.patch.object(
-            declaration_services,
-            "_notify_submission",
-            wrap(declaration_services._notify_submission),
-        )
+    patch = mock.patch.object(case_services, "case_open", wrap(case_services.case_open))
     drawn: list[str] = []
     real_reference_next = declaration_services.reference_next
 
-    def spy(year: int) -> str:
-        drawn.append(real_reference_next(year))
+    def spy(*args: Any, **kwargs: Any) -> str:
+        drawn.append(real_reference_next(*args, **kwargs))
         return drawn[-1]
 
     with (

@@ -6,6 +6,7 @@ compared with the next quarter's. Every read starts from ``visible_to(user)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,13 +15,16 @@ from django.utils import timezone
 from vigie.actionplan.deadlines import add_months
 from vigie.actionplan.models import CLOSED_STATUSES, AssessmentStatus, MeasureAssessment, Plan
 from vigie.actionplan.selectors import (
-    incident_moment,
     start_dates,
-    statuses_at,
+    status_histories,
+    status_in_history,
     structures_for_plan,
 )
 from vigie.directory.models import Region, StructureKind
 
+# Structures with overdue priority-1 measures listed on pages and in the PDF, most overdue
+# first; the spreadsheet lists them all.
+OVERDUE_LISTED = 100
 # Column and bar order: the good news first.
 STATUSES = ["done", "in_progress", "not_started", "not_applicable"]
 BAR_ORDER = STATUSES
@@ -43,6 +47,40 @@ def _add(counter: dict[str, int], status: str, overdue: bool) -> None:
     counter["overdue"] += overdue
 
 
+def _merge(into: dict[str, int], counter: dict[str, int], times: int = 1) -> None:
+    for key, value in counter.items():
+        into[key] += value * times
+
+
+@dataclass
+class _Profile:
+    """The counts of one structure, given its start date and its status per measure."""
+
+    counter: dict[str, int]
+    by_priority: dict[str, dict[str, int]]
+    by_theme: dict[str, dict[str, int]]
+    overdue_p1: list[int]
+    structures: int = 0
+
+    @classmethod
+    def evaluate(
+        cls, measures: list[Any], start: date, statuses: tuple[str, ...], today: date
+    ) -> _Profile:
+        profile = cls(_counter(), {}, {}, [])
+        for measure, status in zip(measures, statuses, strict=True):
+            deadline = add_months(start, measure.deadline_months)
+            overdue = status not in CLOSED_STATUSES and deadline < today
+            for target in (
+                profile.counter,
+                profile.by_priority.setdefault(str(measure.priority), _counter()),
+                profile.by_theme.setdefault(measure.theme.code, _counter()),
+            ):
+                _add(target, status, overdue)
+            if overdue and measure.priority == 1:
+                profile.overdue_p1.append(measure.number)
+        return profile
+
+
 def compute_figures(
     *, user: Any, plan: Plan, region: Region | None, today: date, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -54,11 +92,12 @@ def compute_figures(
     structure_rows = list(structures.order_by("name").values("pk", "finess", "name", "kind"))
     ids = [row["pk"] for row in structure_rows]
     measures = list(plan.measures.select_related("theme").order_by("priority", "number"))
-    starts = start_dates(user, plan, ids)
+    among = structures.values("pk")  # in SQL: a region holds thousands of structures
+    starts = start_dates(user, plan, ids, among=among)
     statuses = {
         (s, m): status
         for s, m, status in MeasureAssessment.objects.visible_to(user)
-        .filter(measure__plan=plan, structure_id__in=ids)
+        .filter(measure__plan=plan, structure_id__in=among)
         .values_list("structure_id", "measure_id", "status")
     }
     overall = _counter()
@@ -67,35 +106,37 @@ def compute_figures(
     by_theme = {t.code: _counter() for t in themes}
     by_kind: dict[str, dict[str, int]] = {}
     per_structure = []
+    # Structures with the same start date and the same statuses count the same: each such
+    # profile is evaluated once (most structures share one: nothing assessed yet).
+    profiles: dict[tuple[date, tuple[str, ...]], _Profile] = {}
     for row in structure_rows:
-        counter = _counter()
-        overdue_p1 = []
-        kind = by_kind.setdefault(row["kind"], _counter())
-        for measure in measures:
-            status = statuses.get((row["pk"], measure.pk), AssessmentStatus.NOT_STARTED)
-            deadline = add_months(starts[row["pk"]], measure.deadline_months)
-            overdue = status not in CLOSED_STATUSES and deadline < today
-            for target in (
-                overall,
-                counter,
-                kind,
-                by_priority[str(measure.priority)],
-                by_theme[measure.theme.code],
-            ):
-                _add(target, status, overdue)
-            if overdue and measure.priority == 1:
-                overdue_p1.append(measure.number)
+        start = starts[row["pk"]]
+        key = (
+            start,
+            tuple(statuses.get((row["pk"], m.pk), AssessmentStatus.NOT_STARTED) for m in measures),
+        )
+        profile = profiles.get(key)
+        if profile is None:
+            profile = profiles[key] = _Profile.evaluate(measures, start, key[1], today)
+        profile.structures += 1
+        _merge(by_kind.setdefault(row["kind"], _counter()), profile.counter)
         per_structure.append(
             {
                 "id": row["pk"],
                 "finess": row["finess"],
                 "name": row["name"],
                 "kind": row["kind"],
-                "start_date": starts[row["pk"]].isoformat(),
-                "overdue_p1": overdue_p1,
-                **counter,
+                "start_date": start.isoformat(),
+                "overdue_p1": list(profile.overdue_p1),
+                **profile.counter,
             }
         )
+    for profile in profiles.values():
+        _merge(overall, profile.counter, profile.structures)
+        for priority, counter in profile.by_priority.items():
+            _merge(by_priority[priority], counter, profile.structures)
+        for theme, counter in profile.by_theme.items():
+            _merge(by_theme[theme], counter, profile.structures)
     return {
         "plan": plan.code,
         "region": region.code if region else None,
@@ -108,12 +149,14 @@ def compute_figures(
         "theme_names": {t.code: t.name for t in themes},
         "by_kind": dict(sorted(by_kind.items())),
         "per_structure": per_structure,
-        "incidents": incidents_with_overdue_p1(user=user, plan=plan, structure_ids=ids, now=now),
+        "incidents": incidents_with_overdue_p1(
+            user=user, plan=plan, structure_ids=among, starts=starts, now=now
+        ),
     }
 
 
 def incidents_with_overdue_p1(
-    *, user: Any, plan: Plan, structure_ids: list[int], now: datetime
+    *, user: Any, plan: Plan, structure_ids: Any, starts: dict[int, date], now: datetime
 ) -> dict[str, int]:
     """Cases opened in the last 12 months, and how many struck a structure whose
     priority-1 measures were overdue at the time (per the assessment history)."""
@@ -122,18 +165,17 @@ def incidents_with_overdue_p1(
     cases = (
         Case.objects.visible_to(user)
         .filter(structure_id__in=structure_ids, opened_at__gte=now - timedelta(days=365))
-        .select_related("declaration", "structure")
+        .values_list("structure_id", "opened_at", "declaration__detected_at")
     )
     p1 = list(plan.measures.filter(priority=1))
-    starts = start_dates(user, plan, structure_ids)
+    histories = status_histories(structure_ids, [m.pk for m in p1], now)
     total = with_overdue = 0
-    for case in cases:
+    for structure_id, opened_at, detected_at in cases.iterator(chunk_size=5000):
         total += 1
-        moment = incident_moment(case)
-        recorded = statuses_at(case.structure, plan, moment)
-        start = starts[case.structure_id]
+        moment = detected_at or opened_at  # as incident_moment()
+        start = starts[structure_id]
         if any(
-            recorded.get(m.pk, AssessmentStatus.NOT_STARTED) not in CLOSED_STATUSES
+            status_in_history(histories, structure_id, m.pk, moment) not in CLOSED_STATUSES
             and add_months(start, m.deadline_months) < moment.date()
             for m in p1
         ):
@@ -171,6 +213,10 @@ def tables(figures: dict[str, Any], previous: dict[str, Any] | None = None) -> d
             for key, counter in figures[name].items()
         ]
 
+    overdue = sorted(
+        (s for s in figures["per_structure"] if s["overdue_p1"]),
+        key=lambda s: (-len(s["overdue_p1"]), s["name"]),
+    )
     priority_labels = {key: _("Priority %(n)s") % {"n": key} for key in figures["by_priority"]}
     theme_labels = {
         code: f"{name} [{code}]" for code, name in figures.get("theme_names", {}).items()
@@ -187,6 +233,7 @@ def tables(figures: dict[str, Any], previous: dict[str, Any] | None = None) -> d
         "by_theme": group("by_theme", theme_labels),
         "by_kind": group("by_kind", kind_labels),
         "kind_labels": kind_labels,
-        "overdue_p1": [s for s in figures["per_structure"] if s["overdue_p1"]],
+        "overdue_p1": overdue[:OVERDUE_LISTED],
+        "overdue_p1_total": len(overdue),
         "structures_change": (figures["structures"] - prev["structures"] if previous else None),
     }

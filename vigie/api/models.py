@@ -61,3 +61,25 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class RateWindow(models.Model):
+    """Hits of one API client (``key``) in one fixed window: see vigie.api.throttling.
+
+    The table is UNLOGGED (migration 0002): counters are not worth a WAL write, and
+    losing them in a crash only resets the limits.
+    """
+
+    key = models.CharField(max_length=200)
+    window_start = models.BigIntegerField()  # Unix time, a multiple of the duration
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="api_ratewindow_key")
+        ]
+        verbose_name = _("API rate window")
+        verbose_name_plural = _("API rate windows")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start}: {self.hits}"

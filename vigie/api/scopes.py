@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from vigie.api.models import ApiToken
+from vigie.api.models import ApiToken, RateWindow
 from vigie.core.scoping import Scope, scope_rule
 
 
@@ -17,3 +17,8 @@ def _api_tokens(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     if scope.is_administrator:
         return qs
     return qs.filter(user_id=scope.user_id)
+
+
+@scope_rule(RateWindow)
+def _rate_windows(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    return qs.none()  # internal counting state

@@ -13,12 +13,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from vigie.api.exceptions import validation_response
 from vigie.api.selectors import declaration_by_reference, declaration_with_recipients
 from vigie.api.serializers import DeclarationInput, DeclarationOutput, ErrorOutput
+from vigie.api.throttling import ScopedThrottle, UserThrottle
 from vigie.declarations.models import Declaration, DeclarationSource
 from vigie.declarations.services import DeclarationIncomplete, declaration_file
 
@@ -89,7 +89,7 @@ class JsonApiView(APIView):
 
 
 class DeclarationCreateApi(JsonApiView):
-    throttle_classes = [UserRateThrottle, ScopedRateThrottle]
+    throttle_classes = [UserThrottle, ScopedThrottle]
     throttle_scope = "declarations"
 
     @extend_schema(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pghistory
 import pgtrigger
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigie.core.scoping import ScopedQuerySet
 from vigie.declarations.models import Declaration
-from vigie.directory.models import Structure
+from vigie.directory.models import Region, Structure
 
 
 class CaseStatus(models.TextChoices):
@@ -71,6 +71,10 @@ class Case(models.Model):
     # Copied from the declaration so that queues and visibility need no join.
     structure = models.ForeignKey(
         Structure, on_delete=models.PROTECT, related_name="cases", verbose_name=_("structure")
+    )
+    # The region whose ARS was competent when the case was opened (the structure's).
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="cases", verbose_name=_("region")
     )
     is_military = models.BooleanField(_("military hospital"), default=False)
     care_affected = models.BooleanField(_("consequences on care"), default=False)
@@ -153,10 +157,32 @@ class Case(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["structure", "status"]),
             models.Index(fields=["status", "opened_at"]),
+            # The queue: newest first, over every case or over the open ones only (a
+            # few thousand among a million closed: counted and paged from this index).
+            models.Index(fields=["-opened_at", "-id"], name="case_newest"),
+            # A region's cases over a period (statistics, regional queues).
+            models.Index(fields=["region", "opened_at"], name="case_region_opened"),
+            models.Index(
+                fields=["-opened_at", "-id"],
+                condition=~models.Q(status="closed"),
+                name="case_open_newest",
+            ),
+            models.Index(
+                fields=["status"], condition=~models.Q(status="closed"), name="case_open_status"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.region_id is None and self.structure_id is not None:
+            self.region_id = (
+                Structure.objects.filter(pk=self.structure_id)
+                .values_list("departement__region_id", flat=True)
+                .get()
+            )
+        super().save(*args, **kwargs)
 
     @property
     def is_significant(self) -> bool:

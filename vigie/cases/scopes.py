@@ -31,7 +31,7 @@ def case_filter(scope: Scope, prefix: str = "") -> Q | None:
     if scope.has("acss_analyst"):
         condition |= Q(**{f"{p}is_military": False}) | Q(**{f"{p}shared_with_cell": True})
     if scope.ars_region_ids:
-        condition |= Q(**{f"{p}structure__departement__region_id__in": scope.ars_region_ids}) & (
+        condition |= Q(**{f"{p}region_id__in": scope.ars_region_ids}) & (
             Q(**{f"{p}is_military": False}) | Q(**{f"{p}care_affected": True})
         )
     if scope.has("dgs"):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext as _
 
@@ -42,11 +42,18 @@ SORTS: dict[str, list[Any]] = {
 }
 
 
+# Closed cases pile up (a million over ten years): they are counted up to this many, and
+# the queue pages through at most this many of them; beyond, the filters narrow.
+COUNT_CAP = 1000
+
+
 @dataclass
 class CaseQueue:
     cases: QuerySet[Case]
-    # Cases per tab (QUEUE_STATUSES) with every other filter applied.
+    # Cases per tab (QUEUE_STATUSES) with every other filter applied; the tabs in
+    # ``capped`` hold COUNT_CAP cases or more, and their count is COUNT_CAP.
     counts: dict[str, int]
+    capped: set[str] = field(default_factory=set)
 
 
 def cases_visible(user: Any) -> CaseQuerySet:
@@ -72,7 +79,7 @@ def case_queue(
     """
     qs = cases_visible(user)
     if region:
-        qs = qs.filter(structure__departement__region__code=region)
+        qs = qs.filter(region__code=region)
     if structure_kind:
         qs = qs.filter(structure__kind=structure_kind)
     if incident_type:
@@ -93,9 +100,7 @@ def case_queue(
             | Q(structure__name__icontains=query)
             | Q(structure__finess__startswith=compact)
         )
-    by_status = {s: Count("pk", filter=Q(status=s)) for s in CaseStatus.values}
-    counts: dict[str, int] = qs.aggregate(**by_status, all=Count("pk"))
-    counts[OPEN] = counts[ALL] - counts[CaseStatus.CLOSED]
+    counts, capped = _queue_counts(qs)
     if status == OPEN:
         qs = qs.open()
     elif status in CaseStatus.values:
@@ -103,7 +108,25 @@ def case_queue(
     cases = qs.select_related(
         "structure__departement__region", "declaration__incident_type"
     ).order_by(*SORTS.get(sort, SORTS["-opened_at"]))
-    return CaseQueue(cases=cases, counts=counts)
+    return CaseQueue(cases=cases, counts=counts, capped=capped)
+
+
+def _queue_counts(qs: CaseQuerySet) -> tuple[dict[str, int], set[str]]:
+    """Exact counts of the open statuses (a partial index holds only the open cases) and
+    the closed ones up to COUNT_CAP: two cheap queries instead of counting them all."""
+    per_status = dict(
+        qs.open().order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    counts = {value: per_status.get(value, 0) for value in CaseStatus.values}
+    counts[OPEN] = sum(per_status.values())
+    counts[CaseStatus.CLOSED] = (
+        qs.filter(status=CaseStatus.CLOSED).order_by()[: COUNT_CAP + 1].count()
+    )
+    counts[ALL] = counts[OPEN] + counts[CaseStatus.CLOSED]
+    capped = {tab for tab in (CaseStatus.CLOSED.value, ALL) if counts[tab] > COUNT_CAP}
+    for tab in capped:
+        counts[tab] = COUNT_CAP
+    return counts, capped
 
 
 # --- task A of phase 4: similar incidents in progress ----------------------------------
@@ -124,11 +147,19 @@ def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
     declaration = case.declaration
     vendor_ids = {v.pk for v in declaration.vendors.all()}
     software = declaration.software.strip().lower()
+    # No join on the vendors (it would need a DISTINCT over every row): an EXISTS per
+    # candidate, so the newest open cases are read from the index until 20 match.
     condition = Q(pk__in=[])
     if declaration.incident_type_id:
         condition |= Q(declaration__incident_type_id=declaration.incident_type_id)
     if vendor_ids:
-        condition |= Q(declaration__vendors__in=vendor_ids)
+        condition |= Q(
+            Exists(
+                Declaration.vendors.through.objects.filter(
+                    declaration_id=OuterRef("declaration_id"), vendor_id__in=vendor_ids
+                )
+            )
+        )
     if software:
         condition |= Q(software_key=software)
     matches = (
@@ -137,7 +168,6 @@ def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
         .exclude(pk=case.pk)
         .annotate(software_key=Lower(Trim("declaration__software")))
         .filter(condition)
-        .distinct()
         .select_related("structure__departement__region", "declaration__incident_type")
         .prefetch_related(
             Prefetch("declaration__vendors", queryset=Vendor.objects.order_by("name"))

@@ -3,6 +3,7 @@ timeline event, notifications on commit. Permissions come from cases.workflow.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from vigie.cases.models import (
     TrackingKind,
 )
 from vigie.core.scoping import scope_for
-from vigie.declarations.models import Declaration, RecipientKind
+from vigie.declarations.models import Declaration, DeclarationRecipient, RecipientKind
 from vigie.directory.models import Role, User
 
 WEEKLY = timedelta(days=7)
@@ -117,18 +118,24 @@ def _transition(case: Case, to: str, by: User | None, reason: str = "") -> Timel
 # --- phase 2: opening ------------------------------------------------------------------
 
 
-def case_open(*, declaration: Declaration) -> Case:
-    """Open the case of a submitted declaration (called inside declaration_submit)."""
-    recipients = {r.kind: r for r in declaration.recipients.all()}
-    ars = recipients.get(RecipientKind.ARS)
+def case_open(
+    *, declaration: Declaration, recipients: Iterable[DeclarationRecipient] | None = None
+) -> Case:
+    """Open the case of a submitted declaration (called inside declaration_submit, which
+    passes the recipients it has just written)."""
+    if recipients is None:
+        recipients = declaration.recipients.all()
+    by_kind = {r.kind: r for r in recipients}
+    ars = by_kind.get(RecipientKind.ARS)
     case = Case.objects.create(
         declaration=declaration,
         reference=declaration.reference or "",
         structure=declaration.structure,
+        region_id=declaration.structure.departement.region_id,
         is_military=declaration.structure.is_military,
         care_affected=bool(ars and not ars.notice_only and declaration.structure.is_military)
         or declaration.affects_care,
-        involves_health_products=RecipientKind.ANSM in recipients,
+        involves_health_products=RecipientKind.ANSM in by_kind,
         opened_at=declaration.submitted_at or timezone.now(),
     )
     _event(case, None, EventKind.OPENED, to_status=case.status, at_declaration=declaration.pk)

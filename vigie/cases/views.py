@@ -89,9 +89,11 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         q=filters.get("q") or None,
         sort=sort,
     )
+    count = queue.counts[status]
     if form.is_bound and not form.is_valid():
         queue.cases = queue.cases.none()
-    page = Paginator(queue.cases, 25).get_page(request.GET.get("page"))
+        count = 0
+    page = CountedPaginator(queue.cases, 25, count=count).get_page(request.GET.get("page"))
     tabs = []
     for value in selectors.QUEUE_STATUSES:
         params = request.GET.copy()
@@ -102,6 +104,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
                 "value": value,
                 "label": _tab_label(value),
                 "count": queue.counts[value],
+                "capped": value in queue.capped,
                 "url": f"?{params.urlencode()}",
                 "current": value == status,
             }
@@ -121,8 +124,22 @@ def case_queue(request: HttpRequest) -> HttpResponse:
             "staff": staff,
             "filtered": filtered,
             "total": queue.counts[selectors.ALL],
+            "capped": status in queue.capped,
         },
     )
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many objects there are (the queue has just counted each tab,
+    capping the closed cases at COUNT_CAP): no second count, no paging past the cap."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self.known_count
 
 
 def _tab_label(value: str) -> str:

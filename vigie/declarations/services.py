@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ from vigie.declarations.models import (
 from vigie.declarations.routing import Route, declaration_route, reason_labels
 from vigie.declarations.steps import STEP_BY_SLUG, declaration_problems
 from vigie.directory.models import Membership, Role, Structure, User, Vendor
-from vigie.notifications.services import email_queue, notification_create
+from vigie.notifications.services import email_queue, emails_dispatch, notification_create
 
 
 class DeclarationIncomplete(ValidationError):
@@ -159,17 +160,52 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
     transaction.on_commit(lambda: stored.delete(save=False))
 
 
-def reference_next(year: int) -> str:
-    """Next reference of ``year``. The counter row stays locked until commit, so two
-    concurrent submissions can never receive the same number."""
+def reference_next(year: int, *, placeholder: str = "", topic: str = "") -> str:
+    """Draw the next reference of ``year``: gapless, since the counter row stays locked
+    until commit and a rolled-back submission gives its number back.
+
+    That lock makes concurrent submissions queue, so it is taken as late as possible: the
+    e-mails and notices of the submission are written first with ``placeholder`` where
+    the reference goes, and the same statement swaps it in (outbox rows and notices of
+    ``topic``). The counter is then held only for this statement and the few writes
+    that follow it until commit.
+    """
     with connection.cursor() as cursor:
+        if not placeholder:
+            cursor.execute(
+                "INSERT INTO declarations_referencecounter (year, last) VALUES (%s, 1) "
+                "ON CONFLICT (year) DO UPDATE SET last = declarations_referencecounter.last + 1 "
+                "RETURNING last",
+                [year],
+            )
+            (number,) = cursor.fetchone()
+            return reference_format(year, number)
         cursor.execute(
-            "INSERT INTO declarations_referencecounter (year, last) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = declarations_referencecounter.last + 1 "
-            "RETURNING last",
-            [year],
+            """
+            WITH drawn AS (
+                INSERT INTO declarations_referencecounter (year, last) VALUES (%(year)s, 1)
+                ON CONFLICT (year) DO UPDATE SET last = declarations_referencecounter.last + 1
+                RETURNING 'SSI-' || year || '-' || lpad(last::text, 5, '0') AS reference
+            ), mails AS (
+                UPDATE notifications_outgoingemail
+                SET subject = replace(subject, %(placeholder)s, reference),
+                    body = replace(body, %(placeholder)s, reference)
+                FROM drawn WHERE topic = %(topic)s
+            ), notices AS (
+                UPDATE notifications_notification
+                SET title = replace(title, %(placeholder)s, reference),
+                    body = replace(body, %(placeholder)s, reference)
+                FROM drawn WHERE topic = %(topic)s
+            )
+            SELECT reference FROM drawn
+            """,
+            {"year": year, "placeholder": placeholder, "topic": topic},
         )
-        (number,) = cursor.fetchone()
+        (reference,) = cursor.fetchone()
+    return str(reference)
+
+
+def reference_format(year: int, number: int) -> str:
     return f"SSI-{year}-{number:05d}"
 
 
@@ -178,19 +214,16 @@ def declaration_submit(
     *, declaration: Declaration, by: User, at: datetime | None = None
 ) -> Declaration:
     """Validate, number, route and notify. Raises DeclarationIncomplete with each problem."""
-    draft = _locked_draft(declaration, by)
+    return _submit(_locked_draft(declaration, by), by, at)
+
+
+def _submit(draft: Declaration, by: User, at: datetime | None) -> Declaration:
     problems = declaration_problems(draft)
     if problems:
         raise DeclarationIncomplete(problems)
     moment = at or timezone.now()
-    draft.reference = reference_next(moment.astimezone(timezone.get_default_timezone()).year)
-    draft.status = DeclarationStatus.SUBMITTED
-    draft.submitted_at = moment
-    draft.submitted_by = by
-    draft.draft_data = {}
-    draft.save()
     routes = declaration_route(draft, at=moment)
-    DeclarationRecipient.objects.bulk_create(
+    recipients = DeclarationRecipient.objects.bulk_create(
         DeclarationRecipient(
             declaration=draft,
             kind=route.kind,
@@ -201,10 +234,24 @@ def declaration_submit(
         )
         for route in routes
     )
+    # Messages first, with a placeholder reference; the number is drawn last (see
+    # reference_next), then the declaration and its case are written with it.
+    placeholder = f"~{secrets.token_hex(8)}~"
+    draft.reference = placeholder
+    draft.submitted_at = moment
+    _notify_submission(draft, routes, by)
+    draft.reference = reference_next(
+        moment.astimezone(timezone.get_default_timezone()).year,
+        placeholder=placeholder,
+        topic=submission_topic(draft),
+    )
+    draft.status = DeclarationStatus.SUBMITTED
+    draft.submitted_by = by
+    draft.draft_data = {}
+    draft.save()
     from vigie.cases.services import case_open  # cases build on declarations
 
-    case_open(declaration=draft)
-    _notify_submission(draft, routes, by)
+    case_open(declaration=draft, recipients=recipients)
     return draft
 
 
@@ -255,8 +302,11 @@ def declaration_file(
         if external_id and existing is not None and existing.structure_id == structure.pk:
             return existing, False
         raise
-    declaration.vendors.set(vendors)
-    return declaration_submit(declaration=declaration, by=by, at=at), True
+    vendors = list(vendors)
+    if vendors:
+        declaration.vendors.add(*vendors)
+    # Just created in this transaction: nobody else can see it, no need to lock it again.
+    return _submit(declaration, by, at), True
 
 
 # --- notifications -------------------------------------------------------------------
@@ -284,8 +334,19 @@ def declaration_url(declaration: Declaration) -> str:
     return settings.SITE_URL + reverse("declarations:detail", args=[declaration.pk])
 
 
+def submission_topic(declaration: Declaration) -> str:
+    return f"declaration:{declaration.pk}"
+
+
 def _notify_submission(declaration: Declaration, routes: list[Route], by: User) -> None:
-    topic = f"declaration:{declaration.pk}"
+    topic = submission_topic(declaration)
+    queued: list[int] = []
+
+    def queue(**kwargs: Any) -> None:
+        email = email_queue(topic=topic, dispatch=False, **kwargs)
+        if email is not None:
+            queued.append(email.pk)
+
     url = reverse("declarations:detail", args=[declaration.pk])
     context: dict[str, Any] = {
         "declaration": declaration,
@@ -295,11 +356,10 @@ def _notify_submission(declaration: Declaration, routes: list[Route], by: User) 
     for route in routes:
         route_context = {**context, "route": route, "reasons": reason_labels(route.reasons)}
         if route.notice_only:
-            email_queue(
+            queue(
                 to=[route.email],
                 template="declarations/email/ars_notice",
                 context=route_context,
-                topic=topic,
                 purpose="ars_notice",
             )
             notification_create(
@@ -313,11 +373,10 @@ def _notify_submission(declaration: Declaration, routes: list[Route], by: User) 
                 topic=topic,
             )
             continue
-        email_queue(
+        queue(
             to=[route.email],
             template="declarations/email/routed",
             context=route_context,
-            topic=topic,
             purpose=f"routed:{route.kind}",
         )
         notification_create(
@@ -332,11 +391,10 @@ def _notify_submission(declaration: Declaration, routes: list[Route], by: User) 
         {"label": _recipient_label(route), "reasons": reason_labels(route.reasons)}
         for route in routes
     ]
-    email_queue(
+    queue(
         to=[declaration.declarant_email, by.email],
         template="declarations/email/acknowledgement",
         context={**context, "alerted": alerted},
-        topic=topic,
         purpose="acknowledgement",
     )
     notification_create(
@@ -347,6 +405,7 @@ def _notify_submission(declaration: Declaration, routes: list[Route], by: User) 
         url=url,
         topic=topic,
     )
+    transaction.on_commit(lambda: emails_dispatch(queued))
 
 
 def _recipient_label(route: Route) -> str:

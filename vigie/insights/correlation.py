@@ -27,7 +27,7 @@ from vigie.directory.models import Region, Vendor
 from vigie.insights.indicators import normalise_name
 from vigie.insights.models import ClusterBasis, Indicator, IndicatorKind
 
-REGION = "structure__departement__region_id"
+REGION = "region_id"
 
 
 @dataclass
@@ -103,7 +103,7 @@ def find_clusters(
         .values(
             incident_type=F("declaration__incident_type_id"),
             vendor=F("declaration__vendors"),
-            region=F(REGION),
+            in_region=F(REGION),
         )
         .annotate(n=Count("pk", distinct=True), ids=ArrayAgg("pk", distinct=True))
         .filter(n__gte=minimum)
@@ -121,7 +121,7 @@ def find_clusters(
                     "type": type_labels.get(row["incident_type"], "?"),
                     "vendor": vendor_names.get(row["vendor"], "?"),
                 },
-                row["region"],
+                row["in_region"],
                 sorted(row["ids"]),
             )
         )

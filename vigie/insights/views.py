@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, cast
 
 from django.contrib import messages
@@ -37,6 +37,11 @@ def may_see_statistics(user: Any) -> bool:
     return scope.has("acss_analyst", "hfds") or bool(scope.ars_region_ids)
 
 
+def default_start() -> date:
+    """The first day of the default period: the last twelve months, today included."""
+    return timezone.localdate() - timedelta(days=364)
+
+
 def _filters(request: HttpRequest) -> tuple[StatsFilterForm, stats.Filters]:
     if not may_see_statistics(request.user):
         raise PermissionDenied
@@ -46,8 +51,13 @@ def _filters(request: HttpRequest) -> tuple[StatsFilterForm, stats.Filters]:
         regions = Region.objects.all()
     elif len(scope.ars_region_ids) > 1:
         regions = Region.objects.filter(pk__in=scope.ars_region_ids)
-    form = StatsFilterForm(request.GET or None, regions=regions)
-    if form.is_bound and form.is_valid():
+    data = request.GET.copy()
+    if not data.get("start") and not data.get("end"):
+        # A year by default: what an officer reports on, and a bounded amount to count
+        # (a million cases over ten years nationally). Shown in the form, so it can widen.
+        data["start"] = default_start().isoformat()
+    form = StatsFilterForm(data, regions=regions)
+    if form.is_valid():
         data = form.cleaned_data
         return form, stats.Filters(data.get("start"), data.get("end"), data.get("region"))
     if form.is_bound:

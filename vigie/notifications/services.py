@@ -25,10 +25,12 @@ def email_queue(
     context: Mapping[str, Any],
     topic: str = "",
     purpose: str = "",
+    dispatch: bool = True,
 ) -> OutgoingEmail | None:
     """Render ``template`` (``<template>_subject.txt`` and ``<template>.txt``) and queue it.
 
-    Returns None when there is nobody to write to.
+    Returns None when there is nobody to write to. With ``dispatch=False`` the caller
+    hands the rows to the worker itself, several at once (``emails_dispatch``).
     """
     recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
     if not recipients:
@@ -38,7 +40,8 @@ def email_queue(
     email = OutgoingEmail.objects.create(
         to=recipients, subject=subject[:255], body=body, topic=topic, purpose=purpose
     )
-    transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
+    if dispatch:
+        transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
     return email
 
 
@@ -50,6 +53,29 @@ def email_dispatch(*, email_id: int) -> None:
 
     with contextlib.suppress(AlreadyEnqueued):
         email_send.configure(queueing_lock=f"email-{email_id}").defer(email_id=email_id)
+
+
+def emails_dispatch(email_ids: list[int]) -> None:
+    """Hand several committed outbox rows to the worker in one statement."""
+    from procrastinate import exceptions
+
+    from vigie.notifications.tasks import email_send
+
+    if len(email_ids) < 2:
+        for email_id in email_ids:
+            email_dispatch(email_id=email_id)
+        return
+    deferrers = [email_send.configure(queueing_lock=f"email-{email_id}") for email_id in email_ids]
+    jobs = [
+        deferrer.make_new_job(email_id=email_id)
+        for deferrer, email_id in zip(deferrers, email_ids, strict=True)
+    ]
+    try:
+        deferrers[0].job_manager.batch_defer_jobs(jobs=jobs)
+    except exceptions.AlreadyEnqueued:
+        # The sweep got to one of them first: the batch was refused as a whole.
+        for email_id in email_ids:
+            email_dispatch(email_id=email_id)
 
 
 def notification_create(
