@@ -8,18 +8,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tests.factories import UserMaker, declaration_draft, structure_create, world_build
 from vigie.declarations.reference import typology_load
-from vigie.directory.models import (
-    Departement,
-    LegalEntity,
-    Membership,
-    Region,
-    Role,
-    Structure,
-    StructureKind,
-    User,
-    Vendor,
-)
+from vigie.directory.models import Departement, Region, Structure, User
 from vigie.directory.reference import reference_load
 
 
@@ -54,88 +45,18 @@ def region(code: str) -> Region:
 
 @pytest.fixture
 def make_structure(db: None) -> Callable[..., Structure]:
-    def make(
-        finess: str,
-        name: str,
-        departement_code: str,
-        kind: str = StructureKind.HEALTH_FACILITY,
-        **extra: Any,
-    ) -> Structure:
-        dep = departement(departement_code)
-        entity = extra.pop("legal_entity", None)
-        return Structure.objects.create(
-            finess=finess, name=name, kind=kind, departement=dep, legal_entity=entity, **extra
-        )
-
-    return make
+    return structure_create
 
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
-    counter = {"n": 0}
-
-    def make(role: str | None = None, *, password: str | None = None, **target: Any) -> User:
-        counter["n"] += 1
-        user = User.objects.create_user(
-            email=f"{role or 'user'}{counter['n']}@example.test",
-            password=password,
-            first_name="Test",
-            last_name=f"{role or 'User'} {counter['n']}",
-        )
-        if role:
-            Membership.objects.create(user=user, role=role, **target)
-        return user
-
-    return make
+    return UserMaker()
 
 
 @pytest.fixture
-def world(make_structure: Callable[..., Structure], make_user: Callable[..., User]) -> Any:
+def world(make_user: Callable[..., User]) -> Any:
     """Structures in three regions (one overseas), a military hospital, one user per role."""
-
-    class World:
-        pass
-
-    w = World()
-    w.entity_lyon = LegalEntity.objects.create(
-        finess="690781810", name="Hospices Civils de Lyon", departement=departement("69")
-    )
-    w.lyon = make_structure(
-        "690784137",
-        "Hôpital Édouard Herriot",
-        "69",
-        legal_entity=w.entity_lyon,
-        nis2_category="essential",
-        is_oiv=True,
-    )
-    w.lyon_lab = make_structure(
-        "690000997", "Laboratoire Bioderm Lyon", "69", kind=StructureKind.BIOLOGY_LAB
-    )
-    w.paris = make_structure("750712184", "Hôpital Pitié-Salpêtrière", "75")
-    w.reunion = make_structure("970408589", "CHU de La Réunion", "974")
-    w.military = make_structure(
-        "940810815", "HIA Bégin", "94", kind=StructureKind.MILITARY_HOSPITAL
-    )
-    w.vendor = Vendor.objects.create(name="Éditeur DPI", security_contact="psirt@editeur.test")
-    w.declarant_lyon = make_user(Role.DECLARANT, structure=w.lyon)
-    w.declarant_lyon_lab = make_user(Role.DECLARANT, structure=w.lyon_lab)
-    w.member_lyon = make_user(Role.STRUCTURE_MEMBER, structure=w.lyon)
-    w.declarant_reunion = make_user(Role.DECLARANT, structure=w.reunion)
-    w.director_paris = make_user()
-    w.paris.director = w.director_paris
-    w.paris.save()
-    w.acss = make_user(Role.ACSS_ANALYST)
-    w.ars_ara = make_user(Role.ARS_OFFICER, region=region("84"))
-    w.ars_idf = make_user(Role.ARS_OFFICER, region=region("11"))
-    w.ars_reunion = make_user(Role.ARS_OFFICER, region=region("04"))
-    w.hfds = make_user(Role.HFDS)
-    w.dgs = make_user(Role.DGS)
-    w.ansm = make_user(Role.ANSM)
-    w.defence = make_user(Role.DEFENCE)
-    w.vendor_contact = make_user(Role.VENDOR_CONTACT, vendor=w.vendor)
-    w.admin = make_user(Role.ADMINISTRATOR)
-    w.nobody = make_user()
-    return w
+    return world_build(make_user)
 
 
 class Mailbox:
@@ -216,21 +137,7 @@ def run_worker(transactional_db: None) -> Iterator[Callable[..., None]]:
 @pytest.fixture
 def make_declaration(db: None) -> Callable[..., Any]:
     """A draft for ``structure`` by ``by``, every step filled from complete_values()."""
-    from tests.factories import complete_values
-    from vigie.declarations.services import declaration_save, declaration_start
-    from vigie.declarations.steps import STEPS
-
-    def make(structure: Structure, by: User, **overrides: Any) -> Any:
-        declaration = declaration_start(structure=structure, by=by)
-        values = complete_values(**overrides)
-        for step in STEPS:
-            step_values = {name: values[name] for name in step.fields if name in values}
-            declaration = declaration_save(
-                declaration=declaration, by=by, step=step.slug, values=step_values
-            )
-        return declaration
-
-    return make
+    return declaration_draft
 
 
 @pytest.fixture

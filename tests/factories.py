@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from allauth.mfa.models import Authenticator
@@ -11,7 +12,17 @@ from django.test import Client
 from django.utils import timezone
 
 from vigie.declarations.models import IncidentType
-from vigie.directory.models import Role
+from vigie.directory.models import (
+    Departement,
+    LegalEntity,
+    Membership,
+    Region,
+    Role,
+    Structure,
+    StructureKind,
+    User,
+    Vendor,
+)
 
 
 def complete_values(**overrides: Any) -> dict[str, Any]:
@@ -33,6 +44,109 @@ def complete_values(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+def structure_create(
+    finess: str,
+    name: str,
+    departement_code: str,
+    kind: str = StructureKind.HEALTH_FACILITY,
+    **extra: Any,
+) -> Structure:
+    dep = Departement.objects.get(code=departement_code)
+    entity = extra.pop("legal_entity", None)
+    return Structure.objects.create(
+        finess=finess, name=name, kind=kind, departement=dep, legal_entity=entity, **extra
+    )
+
+
+class UserMaker:
+    """Numbered users (``<role><n>@example.test``), each with one membership if given."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.count = 0
+
+    def __call__(
+        self, role: str | None = None, *, password: str | None = None, **target: Any
+    ) -> User:
+        self.count += 1
+        n = f"{self.prefix}{self.count}"
+        user = User.objects.create_user(
+            email=f"{role or 'user'}{n}@example.test",
+            password=password,
+            first_name="Test",
+            last_name=f"{role or 'User'} {n}",
+        )
+        if role:
+            Membership.objects.create(user=user, role=role, **target)
+        return user
+
+
+class World(SimpleNamespace):
+    """The structures and users of world_build(), as attributes."""
+
+
+def world_build(make_user: Any = None) -> Any:
+    """Structures in three regions (one overseas), a military hospital, one user per role."""
+    make_user = make_user or UserMaker()
+    w = World()
+    w.entity_lyon = LegalEntity.objects.create(
+        finess="690781810",
+        name="Hospices Civils de Lyon",
+        departement=Departement.objects.get(code="69"),
+    )
+    w.lyon = structure_create(
+        "690784137",
+        "Hôpital Édouard Herriot",
+        "69",
+        legal_entity=w.entity_lyon,
+        nis2_category="essential",
+        is_oiv=True,
+    )
+    w.lyon_lab = structure_create(
+        "690000997", "Laboratoire Bioderm Lyon", "69", kind=StructureKind.BIOLOGY_LAB
+    )
+    w.paris = structure_create("750712184", "Hôpital Pitié-Salpêtrière", "75")
+    w.reunion = structure_create("970408589", "CHU de La Réunion", "974")
+    w.military = structure_create(
+        "940810815", "HIA Bégin", "94", kind=StructureKind.MILITARY_HOSPITAL
+    )
+    w.vendor = Vendor.objects.create(name="Éditeur DPI", security_contact="psirt@editeur.test")
+    w.declarant_lyon = make_user(Role.DECLARANT, structure=w.lyon)
+    w.declarant_lyon_lab = make_user(Role.DECLARANT, structure=w.lyon_lab)
+    w.member_lyon = make_user(Role.STRUCTURE_MEMBER, structure=w.lyon)
+    w.declarant_reunion = make_user(Role.DECLARANT, structure=w.reunion)
+    w.director_paris = make_user()
+    w.paris.director = w.director_paris
+    w.paris.save()
+    w.acss = make_user(Role.ACSS_ANALYST)
+    w.ars_ara = make_user(Role.ARS_OFFICER, region=Region.objects.get(code="84"))
+    w.ars_idf = make_user(Role.ARS_OFFICER, region=Region.objects.get(code="11"))
+    w.ars_reunion = make_user(Role.ARS_OFFICER, region=Region.objects.get(code="04"))
+    w.hfds = make_user(Role.HFDS)
+    w.dgs = make_user(Role.DGS)
+    w.ansm = make_user(Role.ANSM)
+    w.defence = make_user(Role.DEFENCE)
+    w.vendor_contact = make_user(Role.VENDOR_CONTACT, vendor=w.vendor)
+    w.admin = make_user(Role.ADMINISTRATOR)
+    w.nobody = make_user()
+    return w
+
+
+def declaration_draft(structure: Structure, by: User, **overrides: Any) -> Any:
+    """A draft for ``structure`` by ``by``, every step filled from complete_values()."""
+    from vigie.declarations.services import declaration_save, declaration_start
+    from vigie.declarations.steps import STEPS
+
+    declaration = declaration_start(structure=structure, by=by)
+    values = complete_values(**overrides)
+    for step in STEPS:
+        step_values = {name: values[name] for name in step.fields if name in values}
+        declaration = declaration_save(
+            declaration=declaration, by=by, step=step.slug, values=step_values
+        )
+    return declaration
 
 
 def client_for(user: Any) -> Client:

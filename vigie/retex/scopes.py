@@ -4,7 +4,9 @@
   within its case visibility); an ARS officer its region's; nobody else, declarants
   included: the report speaks of the structure from the outside.
 - AnonymisedRetex: published ones are public; drafts only for ACSS and HFDS/FSSI,
-  who review and publish them.
+  who review and publish them, and only when they may read the RETEX itself (the review
+  page shows the original text beside the redacted one: the cell never reviews a
+  military hospital's RETEX it was not given).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def _retex(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
 
 @scope_rule(AnonymisedRetex)
 def _anonymised(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    published = Q(status=PublicationStatus.PUBLISHED)
     if scope.has("acss_analyst", "hfds"):
-        return qs
-    return qs.filter(status=PublicationStatus.PUBLISHED)
+        readable = retex_filter(scope, "retex__")
+        return qs if readable is None else qs.filter(published | readable)
+    return qs.filter(published)
