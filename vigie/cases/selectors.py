@@ -168,7 +168,18 @@ def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
         .exclude(pk=case.pk)
         .annotate(software_key=Lower(Trim("declaration__software")))
         .filter(condition)
-        .select_related("structure__departement__region", "declaration__incident_type")
+        .select_related("structure__departement", "declaration")
+        # What the list shows and the reasons need: not the declarations' long texts.
+        .only(
+            "reference",
+            "status",
+            "opened_at",
+            "declaration__incident_type_id",
+            "declaration__software",
+            "structure__name",
+            "structure__departement__code",
+            "structure__departement__name",
+        )
         .prefetch_related(
             Prefetch("declaration__vendors", queryset=Vendor.objects.order_by("name"))
         )

@@ -114,6 +114,10 @@ def obligation_record(*, case: Case, by: User, kind: str, done_at: datetime) -> 
     return obligation
 
 
+# Cases opened in this window have their obligations created or updated by the task.
+SYNC_WINDOW = timedelta(days=45)
+
+
 def reminder_lead() -> timedelta:
     return timedelta(hours=int(getattr(settings, "VIGIE_OBLIGATION_REMINDER_HOURS", 6)))
 
@@ -122,9 +126,15 @@ def obligations_remind(*, now: datetime | None = None) -> int:
     """Remind the cell and the structure's declarants of each notification not yet made,
     once, from ``VIGIE_OBLIGATION_REMINDER_HOURS`` (6) before its deadline."""
     now = now or timezone.now()
-    for case in Case.objects.exclude(status=CaseStatus.CLOSED).filter(
-        declaration__submitted_at__isnull=False
-    ):
+    # Every deadline falls within a calendar month of detection, and the task runs every
+    # 15 minutes: a case is synced while it is recent, not for as long as it stays open
+    # (thousands of open cases would be walked four times an hour). Streamed, not loaded.
+    recent = (
+        Case.objects.exclude(status=CaseStatus.CLOSED)
+        .filter(declaration__submitted_at__isnull=False, opened_at__gte=now - SYNC_WINDOW)
+        .select_related("declaration__structure__departement__region")
+    )
+    for case in recent.iterator(chunk_size=200):
         obligations_sync(case=case)
     sent = 0
     candidates = Obligation.objects.filter(
