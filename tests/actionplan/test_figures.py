@@ -116,3 +116,20 @@ def test_incidents_at_structures_with_overdue_priority_1(small_world: Any, make_
     assert f["incidents"] == {"total_12_months": 1, "with_overdue_priority_1": 1}
     idf = compute_figures(user=w.ars_idf, plan=w.plan, region=None, today=TODAY)
     assert idf["incidents"]["total_12_months"] == 0
+
+
+def test_kept_figures_do_not_depend_on_who_computed_them(
+    small_world: Any, make_case: Any, make_user: Any
+) -> None:
+    """The HFDS sees a military hospital's case that the ARS only heard of: the quarter's
+    figures, shown to the ARS too, count neither."""
+    w = small_world
+    from vigie.directory.models import Role
+
+    make_case(w.military, make_user(Role.DECLARANT, structure=w.military))
+    make_case(w.paris, w.director_paris)
+    idf = Region.objects.get(code="11")
+    by_hfds = compute_figures(user=w.hfds, plan=w.plan, region=idf, today=TODAY)
+    by_ars = compute_figures(user=w.ars_idf, plan=w.plan, region=idf, today=TODAY)
+    assert by_hfds["incidents"]["total_12_months"] == 1  # Paris only
+    assert by_hfds["incidents"] == by_ars["incidents"]

@@ -159,11 +159,16 @@ def incidents_with_overdue_p1(
     *, user: Any, plan: Plan, structure_ids: Any, starts: dict[int, date], now: datetime
 ) -> dict[str, int]:
     """Cases opened in the last 12 months, and how many struck a structure whose
-    priority-1 measures were overdue at the time (per the assessment history)."""
+    priority-1 measures were overdue at the time (per the assessment history).
+
+    Military hospitals' cases are left out: they belong to the defence chain, and a
+    quarter's figures are kept and shown to every reader of the region's report, so they
+    must not depend on who computed them (the HFDS sees cases an ARS only hears of)."""
     from vigie.cases.models import Case
 
     cases = (
         Case.objects.visible_to(user)
+        .filter(is_military=False)
         .filter(structure_id__in=structure_ids, opened_at__gte=now - timedelta(days=365))
         .values_list("structure_id", "opened_at", "declaration__detected_at")
     )
