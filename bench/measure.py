@@ -389,7 +389,9 @@ def main() -> None:
         .order_by("?")
         .values_list("finess", flat=True)[:5000]
     )
-    case_ids = list(Case.objects.order_by("?").values_list("pk", flat=True)[:PAGE_REQUESTS])
+    case_ids = list(
+        Case.objects.visible_to(acss).order_by("?").values_list("pk", flat=True)[:PAGE_REQUESTS]
+    )
     open_cases = list(
         Case.objects.open().select_related("declaration").order_by("?")[:SIMILAR_LOOKUPS]
     )
