@@ -47,6 +47,11 @@ def window_hit(key: str, duration: int, now: float) -> tuple[int, int]:
 class DatabaseRateThrottle(SimpleRateThrottle):
     """SimpleRateThrottle with the counting above; subclasses say whom they count."""
 
+    # Set by SimpleRateThrottle (from the rate) before allow_request is called.
+    num_requests: int
+    duration: int
+    retry_after: float
+
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
             return True
@@ -70,7 +75,7 @@ class DatabaseRateThrottle(SimpleRateThrottle):
         return False
 
     def wait(self) -> float | None:
-        return max(1, math.ceil(getattr(self, "retry_after", self.duration)))
+        return max(1, math.ceil(getattr(self, "retry_after", float(self.duration))))
 
     timer = staticmethod(time.time)
 

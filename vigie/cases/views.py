@@ -138,7 +138,7 @@ class CountedPaginator(Paginator):
         self.known_count = count
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return self.known_count
 
 

@@ -58,12 +58,10 @@ def _filters(request: HttpRequest) -> tuple[StatsFilterForm, stats.Filters]:
         data["start"] = default_start().isoformat()
     form = StatsFilterForm(data, regions=regions)
     if form.is_valid():
-        data = form.cleaned_data
-        return form, stats.Filters(data.get("start"), data.get("end"), data.get("region"))
-    if form.is_bound:
-        # Invalid filters show nothing rather than everything.
-        return form, stats.Filters(region=Region(pk=0))
-    return form, stats.Filters()
+        cleaned = form.cleaned_data
+        return form, stats.Filters(cleaned.get("start"), cleaned.get("end"), cleaned.get("region"))
+    # Invalid filters show nothing rather than everything.
+    return form, stats.Filters(region=Region(pk=0))
 
 
 @login_required
