@@ -108,6 +108,34 @@ def test_queue_shows_each_role_its_cases(
         assert status == (200 if key in expected else 404), key
 
 
+def test_closed_cases_are_counted_up_to_a_cap(
+    world: Any, cases: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million closed cases are not counted on every visit: beyond the cap the tab says
+    "cap+", the list stops at the cap and the page says to narrow with the filters."""
+    from vigie.cases import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    Case.objects.filter(pk__in=[cases.lyon.pk, cases.paris.pk, cases.lab.pk]).update(
+        status="closed"
+    )
+    client = client_for(world.acss)
+    response = client.get("/dossiers/", {"status": "closed"})
+    tabs = {tab["value"]: tab for tab in response.context["tabs"]}
+    assert (tabs["closed"]["count"], tabs["closed"]["capped"]) == (2, True)
+    assert (tabs["all"]["count"], tabs["all"]["capped"]) == (2, True)
+    assert (tabs["open"]["count"], tabs["open"]["capped"]) == (0, False)
+    page = response.content.decode()
+    assert re.search(r'data-testid="tab-closed">[^<(]+\(2\+\)', page)
+    assert "Plus de 2 dossiers" in page
+    assert len(response.context["page_obj"]) == 2
+    # Narrowed under the cap, the count is exact again.
+    narrowed = client.get("/dossiers/", {"status": "closed", "incident_type": "phishing"})
+    tabs = {tab["value"]: tab for tab in narrowed.context["tabs"]}
+    assert (tabs["closed"]["count"], tabs["closed"]["capped"]) == (1, False)
+    assert references(client, status="closed", incident_type="phishing") == {cases.paris.reference}
+
+
 def test_dgs_sees_a_case_once_qualified_with_a_sanitary_impact(world: Any, cases: Any) -> None:
     client = client_for(world.dgs)
     assert references(client, status="all") == set()
