@@ -183,3 +183,20 @@ def in_own_thread(function: Any) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def email_jobs(status: str | None = None) -> list[dict[str, Any]]:
+    """The worker's e-mail sending jobs (procrastinate_jobs rows), oldest first;
+    ``args`` is the JSON text of the task's arguments."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, status, args, worker_id FROM procrastinate_jobs "
+            "WHERE task_name = 'notifications.email_send'"
+            + (" AND status = %s" if status else "")
+            + " ORDER BY id",
+            [status] if status else [],
+        )
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

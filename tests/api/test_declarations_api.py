@@ -10,13 +10,13 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext, override
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from tests.api.conftest import iso, payload
+from tests.factories import email_jobs
 from vigie.api.serializers import DeclarationInput
 from vigie.api.services import (
     api_token_create,
@@ -88,17 +88,8 @@ def test_portal_files_a_complete_declaration(
         "routed:anssi",
         "acknowledgement",
     }
-    assert sorted(email_jobs()) == sorted(emails)  # after the commit: one job for each
-
-
-def email_jobs() -> list[int]:
-    """The outbox rows handed to the worker (its sending jobs)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (args->>'email_id')::int FROM procrastinate_jobs "
-            "WHERE task_name = 'notifications.email_send'"
-        )
-        return [row[0] for row in cursor.fetchall()]
+    # After the commit: one job for each.
+    assert sorted(json.loads(job["args"])["email_id"] for job in email_jobs()) == sorted(emails)
 
 
 def test_same_external_id_twice_files_one_declaration(

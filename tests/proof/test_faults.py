@@ -15,7 +15,7 @@ from django.db import OperationalError, connection, connections
 from django.db.utils import InterfaceError
 
 from tests.conftest import free_port
-from tests.factories import client_for, in_own_thread
+from tests.factories import client_for, email_jobs, in_own_thread
 from vigie.cases.models import Case
 from vigie.declarations import services as declaration_services
 from vigie.declarations.models import (
@@ -46,19 +46,6 @@ def _empty_queue(transactional_db: None) -> Any:
     yield
     connection.close()  # a test may have killed it
     _empty_job_tables()
-
-
-def email_jobs(status: str | None = None) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, status, args, worker_id FROM procrastinate_jobs "
-            "WHERE task_name = 'notifications.email_send'"
-            + (" AND status = %s" if status else "")
-            + " ORDER BY id",
-            [status] if status else [],
-        )
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- SMTP unavailable ------------------------------------------------------------------
