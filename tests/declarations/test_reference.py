@@ -109,3 +109,19 @@ def test_the_same_portal_call_twice_at_once_files_one_declaration(world: Any) ->
     assert len({pk for pk, _ in results}) == 1
     assert sorted(created for _, created in results) == [False, False, False, True]
     assert Declaration.objects.filter(external_id="portail-2026-000042").count() == 1
+
+
+@pytest.mark.django_db
+def test_numbers_beyond_five_digits_are_not_cut(
+    world: Any, make_declaration: Callable[..., Declaration]
+) -> None:
+    from vigie.declarations.models import ReferenceCounter
+
+    ReferenceCounter.objects.create(year=2026, last=99_999)
+    submitted = declaration_submit(
+        declaration=make_declaration(world.lyon_lab, world.declarant_lyon_lab),
+        by=world.declarant_lyon_lab,
+        at=datetime(2026, 6, 1, 12, 0, tzinfo=PARIS),
+    )
+    assert submitted.reference == "SSI-2026-100000"
+    assert submitted.case.reference == "SSI-2026-100000"

@@ -160,7 +160,7 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
     transaction.on_commit(lambda: stored.delete(save=False))
 
 
-def reference_next(year: int, *, placeholder: str = "", topic: str = "") -> str:
+def reference_next(year: int, *, placeholder: str, topic: str) -> str:
     """Draw the next reference of ``year``: gapless, since the counter row stays locked
     until commit and a rolled-back submission gives its number back.
 
@@ -171,21 +171,14 @@ def reference_next(year: int, *, placeholder: str = "", topic: str = "") -> str:
     that follow it until commit.
     """
     with connection.cursor() as cursor:
-        if not placeholder:
-            cursor.execute(
-                "INSERT INTO declarations_referencecounter (year, last) VALUES (%s, 1) "
-                "ON CONFLICT (year) DO UPDATE SET last = declarations_referencecounter.last + 1 "
-                "RETURNING last",
-                [year],
-            )
-            (number,) = cursor.fetchone()
-            return reference_format(year, number)
         cursor.execute(
             """
             WITH drawn AS (
                 INSERT INTO declarations_referencecounter (year, last) VALUES (%(year)s, 1)
                 ON CONFLICT (year) DO UPDATE SET last = declarations_referencecounter.last + 1
-                RETURNING 'SSI-' || year || '-' || lpad(last::text, 5, '0') AS reference
+                -- SSI-<year>-<n>, n on at least five digits (lpad alone would cut more)
+                RETURNING 'SSI-' || year || '-'
+                    || lpad(last::text, greatest(5, length(last::text)), '0') AS reference
             ), mails AS (
                 UPDATE notifications_outgoingemail
                 SET subject = replace(subject, %(placeholder)s, reference),
@@ -203,10 +196,6 @@ def reference_next(year: int, *, placeholder: str = "", topic: str = "") -> str:
         )
         (reference,) = cursor.fetchone()
     return str(reference)
-
-
-def reference_format(year: int, number: int) -> str:
-    return f"SSI-{year}-{number:05d}"
 
 
 @transaction.atomic

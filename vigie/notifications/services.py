@@ -61,9 +61,7 @@ def emails_dispatch(email_ids: list[int]) -> None:
 
     from vigie.notifications.tasks import email_send
 
-    if len(email_ids) < 2:
-        for email_id in email_ids:
-            email_dispatch(email_id=email_id)
+    if not email_ids:
         return
     deferrers = [email_send.configure(queueing_lock=f"email-{email_id}") for email_id in email_ids]
     jobs = [
