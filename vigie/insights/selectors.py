@@ -47,10 +47,10 @@ def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
 
 
 def case_delays(case: Case) -> list[dict[str, Any]]:
-    figures = stats.delays(Case.objects.filter(pk=case.pk))
+    delays = stats.figures(Case.objects.filter(pk=case.pk))["delays"]
     return [
         {"label": phase["label"], "value": stats.format_duration(phase["median"])}
-        for phase in figures
+        for phase in delays
     ]
 
 

@@ -1,5 +1,6 @@
 """Statistics (SPEC section 8), every figure from ``Case.objects.visible_to(user)``:
-one aggregate query per block. Also the published statistics (counts under 5 hidden)."""
+the dashboard's in one statement (``figures``). Also the published statistics (counts
+under 5 hidden)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
-    Q,
     QuerySet,
 )
 from django.db.models.functions import TruncMonth, TruncQuarter
@@ -41,17 +40,6 @@ class Epoch(Func):
 
     template = "date_part('epoch', %(expressions)s)"
     output_field = FloatField()
-
-
-class Percentile(Aggregate):
-    """PostgreSQL's percentile_cont (continuous: the median of 1, 2 is 1.5)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
 # The delays of each case, in order (SPEC section 8).
@@ -100,25 +88,6 @@ def cases_for(user: Any, filters: Filters) -> QuerySet[Case]:
     return filters.apply(Case.objects.visible_to(user))
 
 
-def totals(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[str, Any]:
-    now = now or timezone.now()
-    figures = cases.aggregate(
-        total=Count("pk"),
-        malicious=Count("pk", filter=Q(declaration__malicious=TriState.YES)),
-        not_malicious=Count("pk", filter=Q(declaration__malicious=TriState.NO)),
-        malicious_unknown=Count(
-            "pk", filter=~Q(declaration__malicious__in=[TriState.YES, TriState.NO])
-        ),
-        open=Count("pk", filter=~Q(status=CaseStatus.CLOSED)),
-        closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
-        significant=Count("pk", filter=Q(criticity=Criticity.SIGNIFICANT)),
-        overdue=Count("pk", filter=Q(status=CaseStatus.TO_PROCESS, ars_update_due_at__lt=now)),
-    )
-    total = figures["total"]
-    figures["malicious_share"] = round(100 * figures["malicious"] / total, 1) if total else None
-    return figures
-
-
 def _counts(cases: QuerySet[Case], field: str) -> list[dict[str, Any]]:
     rows = cases.values(key=F(field)).annotate(n=Count("pk")).order_by("-n", "key")
     return [{"key": row["key"], "n": row["n"]} for row in rows]
@@ -127,70 +96,6 @@ def _counts(cases: QuerySet[Case], field: str) -> list[dict[str, Any]]:
 def by_incident_type(cases: QuerySet[Case]) -> list[dict[str, Any]]:
     rows = _counts(cases, "declaration__incident_type__label")
     return [{"label": row["key"] or _("Not specified"), "n": row["n"]} for row in rows]
-
-
-def by_region(cases: QuerySet[Case]) -> list[dict[str, Any]]:
-    return [{"label": row["key"], "n": row["n"]} for row in _counts(cases, REGION_NAME)]
-
-
-def by_structure_kind(cases: QuerySet[Case]) -> list[dict[str, Any]]:
-    labels = dict(StructureKind.choices)
-    return [
-        {"label": labels.get(row["key"], row["key"]), "n": row["n"]}
-        for row in _counts(cases, "structure__kind")
-    ]
-
-
-def by_month(cases: QuerySet[Case]) -> list[dict[str, Any]]:
-    rows = (
-        cases.annotate(month=TruncMonth("opened_at", tzinfo=PARIS))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
-    )
-    return [{"label": row["month"].strftime("%Y-%m"), "n": row["n"]} for row in rows]
-
-
-def delays(cases: QuerySet[Case]) -> list[dict[str, Any]]:
-    """Per phase: number of cases measured, median, 90th percentile, distribution."""
-    annotated = cases.annotate(
-        **{
-            f"d_{key}": Epoch(ExpressionWrapper(F(end) - F(start), output_field=DurationField()))
-            for key, _label, end, start in PHASES
-        }
-    )
-    aggregates: dict[str, Any] = {}
-    for key, _label, _end, _start in PHASES:
-        field = f"d_{key}"
-        aggregates[f"{key}__n"] = Count(field)
-        aggregates[f"{key}__median"] = Percentile(field, 0.5)
-        aggregates[f"{key}__p90"] = Percentile(field, 0.9)
-        lower: float | None = None
-        for bucket, _blabel, upper in BUCKETS:
-            condition = Q(**{f"{field}__isnull": False})
-            if lower is not None:
-                condition &= Q(**{f"{field}__gte": lower})
-            if upper is not None:
-                condition &= Q(**{f"{field}__lt": upper})
-            aggregates[f"{key}__{bucket}"] = Count("pk", filter=condition)
-            lower = upper
-    values = annotated.aggregate(**aggregates)
-    result = []
-    for key, label, _end, _start in PHASES:
-        result.append(
-            {
-                "key": key,
-                "label": str(label),
-                "n": values[f"{key}__n"],
-                "median": values[f"{key}__median"],
-                "p90": values[f"{key}__p90"],
-                "buckets": [
-                    {"key": bucket, "label": str(blabel), "n": values[f"{key}__{bucket}"]}
-                    for bucket, blabel, _upper in BUCKETS
-                ],
-            }
-        )
-    return result
 
 
 def format_duration(seconds: float | None) -> str:
@@ -207,11 +112,14 @@ def format_duration(seconds: float | None) -> str:
 
 
 def dashboard(user: Any, filters: Filters) -> dict[str, Any]:
-    """Every figure of the statistics page in one statement: the visible cases' facts are
-    read once (one pass over the join), then counted by grouping sets and percentiles.
-    Same figures as totals(), by_*() and delays(), which the tests compare it with."""
-    cases = cases_for(user, filters).order_by()
-    facts = cases.values(
+    return figures(cases_for(user, filters))
+
+
+def figures(cases: QuerySet[Case]) -> dict[str, Any]:
+    """Every figure of the statistics page in one statement: the cases' facts are read
+    once (one pass over the join), then counted by grouping sets, with the delays'
+    median, 90th percentile and distribution."""
+    facts = cases.order_by().values(
         f_status=F("status"),
         f_criticity=F("criticity"),
         f_due=F("ars_update_due_at"),
