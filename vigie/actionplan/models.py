@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vigie.core.models import StoredUpload
 from vigie.core.scoping import ScopedQuerySet
 from vigie.directory.models import Region, Structure
 
@@ -197,7 +198,7 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"actionplan/{instance.assessment.structure_id}/{uuid.uuid4().hex}"
 
 
-class Evidence(models.Model):
+class Evidence(StoredUpload):
     """A file proving a measure's status (procedure, screenshot, test report...)."""
 
     assessment = models.ForeignKey(
@@ -207,27 +208,10 @@ class Evidence(models.Model):
         verbose_name=_("assessment"),
     )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering: ClassVar = ["uploaded_at", "pk"]
+    class Meta(StoredUpload.Meta):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence files")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class QuarterSnapshot(models.Model):

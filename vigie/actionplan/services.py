@@ -31,7 +31,7 @@ from vigie.actionplan.models import (
 )
 from vigie.actionplan.scopes import can_read_region
 from vigie.core.scoping import scope_for
-from vigie.declarations.attachments import check_upload
+from vigie.declarations.attachments import check_upload, upload_store
 from vigie.directory.models import Region, Structure, User
 
 
@@ -141,21 +141,8 @@ def evidence_add(*, assessment: MeasureAssessment, by: User, upload: UploadedFil
         )
     total = existing.aggregate(total=Sum("size"))["total"] or 0
     checked = check_upload(upload, already=count, total_bytes=total)
-    evidence = Evidence(
-        assessment=assessment,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=by,
-    )
-    evidence.file.save(checked.name, upload, save=False)
-    stored = evidence.file
-    try:
-        evidence.save()
-    except Exception:
-        stored.delete(save=False)
-        raise
+    evidence = Evidence(assessment=assessment, uploaded_by=by)
+    upload_store(evidence, upload, checked)
     return evidence
 
 

@@ -15,6 +15,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from vigie.core.models import StoredUpload
+
 ZIP_MAGIC = b"PK\x03\x04"
 MAGIC = {
     "pdf": (b"%PDF-",),
@@ -107,3 +109,19 @@ def check_upload(upload: UploadedFile, *, already: int, total_bytes: int) -> Che
             % {"name": name, "ext": extension}
         )
     return CheckedUpload(name=name, content_type=content_type, size=size, sha256=digest.hexdigest())
+
+
+def upload_store(record: StoredUpload, upload: UploadedFile, checked: CheckedUpload) -> None:
+    """Write a checked upload's file and save ``record`` (an Attachment, an Evidence...)
+    with its name, type, size and hash; the file is removed if the row cannot be saved."""
+    record.original_name = checked.name
+    record.content_type = checked.content_type
+    record.size = checked.size
+    record.sha256 = checked.sha256
+    record.file.save(checked.name, upload, save=False)
+    stored = record.file
+    try:
+        record.save()
+    except Exception:
+        stored.delete(save=False)
+        raise

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vigie.core.models import StoredUpload
 from vigie.core.scoping import ScopedQuerySet
 from vigie.directory.models import Region, Structure, Vendor
 
@@ -274,7 +275,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.declaration_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredUpload):
     """A file joined to a declaration, stored outside the web root."""
 
     declaration = models.ForeignKey(
@@ -284,27 +285,10 @@ class Attachment(models.Model):
         verbose_name=_("declaration"),
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering: ClassVar = ["uploaded_at", "pk"]
+    class Meta(StoredUpload.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class RecipientKind(models.TextChoices):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.core.scoping import scope_for
-from vigie.declarations.attachments import check_upload
+from vigie.declarations.attachments import check_upload, upload_store
 from vigie.declarations.models import (
     Attachment,
     Declaration,
@@ -134,21 +134,8 @@ def attachment_add(*, declaration: Declaration, by: User, upload: UploadedFile) 
     draft = _locked_draft(declaration, by)
     existing = draft.attachments.aggregate(total=Sum("size"))["total"] or 0
     checked = check_upload(upload, already=draft.attachments.count(), total_bytes=existing)
-    attachment = Attachment(
-        declaration=draft,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=by,
-    )
-    attachment.file.save(checked.name, upload, save=False)
-    stored = attachment.file
-    try:
-        attachment.save()
-    except Exception:
-        stored.delete(save=False)
-        raise
+    attachment = Attachment(declaration=draft, uploaded_by=by)
+    upload_store(attachment, upload, checked)
     return attachment
 
 
