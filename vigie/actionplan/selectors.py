@@ -169,22 +169,16 @@ class NotDone:
 
 def statuses_at(structure: Structure, plan: Plan, moment: datetime) -> dict[int, str]:
     """measure id → status recorded at ``moment``, from the history (unlisted: not started)."""
-    events = (
-        assessment_event_model()
-        .objects.filter(structure_id=structure.pk, measure__plan=plan, pgh_created_at__lte=moment)
-        .order_by("measure_id", "-pgh_created_at", "-pgh_id")
-        .distinct("measure_id")
-        .values_list("measure_id", "status")
-    )
-    return dict(events)
+    histories = status_histories([structure.pk], plan.measures.values("pk"), moment)
+    return {measure_id: statuses[-1] for (_s, measure_id), (_t, statuses) in histories.items()}
 
 
 def status_histories(
-    structure_ids: Any, measure_ids: list[int], until: datetime
+    structure_ids: Any, measure_ids: Any, until: datetime
 ) -> dict[tuple[int, int], tuple[list[datetime], list[str]]]:
     """(structure, measure) → the times and statuses recorded up to ``until``, in order:
     statuses_at for many moments at once (bisect the times), in one query.
-    ``structure_ids``: a list, or a query of ids."""
+    ``structure_ids``, ``measure_ids``: lists, or queries of ids."""
     histories: dict[tuple[int, int], tuple[list[datetime], list[str]]] = {}
     rows = (
         assessment_event_model()
