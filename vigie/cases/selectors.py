@@ -240,7 +240,7 @@ def case_detail(user: Any, pk: int) -> Case | None:
             "agreements", queryset=ClosureAgreement.objects.visible_to(user).select_related("by")
         ),
     ]
-    return (
+    case = (
         cases_visible(user)
         .select_related(
             "structure__departement__region",
@@ -255,3 +255,7 @@ def case_detail(user: Any, pk: int) -> Case | None:
         .filter(pk=pk)
         .first()
     )
+    if case is not None and case.declaration.structure_id == case.structure_id:
+        # The declaration's sections read the same structure: share the loaded one.
+        case.declaration.structure = case.structure
+    return case

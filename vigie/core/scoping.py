@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.db import models
+from django.db.models import IntegerField, Value
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -42,6 +43,8 @@ class Scope:
     ars_region_ids: frozenset[int] = field(default_factory=frozenset)
     vendor_ids: frozenset[int] = field(default_factory=frozenset)
     is_superuser: bool = False
+    # A TOTP authenticator is set up (not a right: the MFA middleware reads it).
+    has_totp: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -72,6 +75,9 @@ class Scope:
 
 
 ANONYMOUS_SCOPE = Scope()
+# Markers of the non-membership rows of scope_for's one query.
+_DIRECTOR = "~director"
+_TOTP = "~totp"
 
 
 def scope_for(user: User | AnonymousUser | None) -> Scope:
@@ -82,6 +88,8 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     if cached is not None:
         return cached
 
+    from allauth.mfa.models import Authenticator
+
     from vigie.directory.models import Membership, Role, Structure
 
     roles: set[str] = set()
@@ -89,10 +97,43 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     member: set[int] = set()
     regions: set[int] = set()
     vendors: set[int] = set()
-    memberships = Membership.objects.active().filter(user_id=user.pk)
-    for role, structure_id, region_id, vendor_id in memberships.values_list(
-        "role", "structure_id", "region_id", "vendor_id"
-    ):
+    directed: set[int] = set()
+    has_totp = False
+    # One round trip for every request: the memberships, the structures directed and
+    # whether a second factor is set up (read by the MFA middleware).
+    memberships = (
+        Membership.objects.active()
+        .filter(user_id=user.pk)
+        .order_by()
+        .values_list("role", "structure_id", "region_id", "vendor_id")
+    )
+    directs = (
+        Structure.objects.filter(director_id=user.pk, is_active=True)
+        .order_by()
+        .annotate(
+            role=Value(_DIRECTOR),
+            region_id=Value(None, IntegerField()),
+            vendor_id=Value(None, IntegerField()),
+        )
+        .values_list("role", "pk", "region_id", "vendor_id")
+    )
+    totp = (
+        Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP)
+        .annotate(
+            role=Value(_TOTP),
+            structure_id=Value(None, IntegerField()),
+            region_id=Value(None, IntegerField()),
+            vendor_id=Value(None, IntegerField()),
+        )
+        .values_list("role", "structure_id", "region_id", "vendor_id")
+    )
+    for role, structure_id, region_id, vendor_id in memberships.union(directs, totp, all=True):
+        if role == _TOTP:
+            has_totp = True
+            continue
+        if role == _DIRECTOR:
+            directed.add(structure_id)
+            continue
         roles.add(role)
         if role == Role.DECLARANT:
             declarant.add(structure_id)
@@ -102,9 +143,6 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
             regions.add(region_id)
         elif role == Role.VENDOR_CONTACT:
             vendors.add(vendor_id)
-    directed = set(
-        Structure.objects.filter(director_id=user.pk, is_active=True).values_list("pk", flat=True)
-    )
     if directed:
         roles.add(Role.DECLARANT)
         declarant |= directed
@@ -117,6 +155,7 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
         ars_region_ids=frozenset(regions),
         vendor_ids=frozenset(vendors),
         is_superuser=bool(user.is_superuser),
+        has_totp=has_totp,
     )
     user.__dict__["_vigie_scope"] = scope
     return scope
