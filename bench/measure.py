@@ -45,6 +45,7 @@ from vigie.actionplan.reports import previous_snapshot, render_pdf, report_conte
 from vigie.api.services import api_token_create, integration_account_create
 from vigie.cases.models import Case
 from vigie.cases.selectors import similar_open_cases
+from vigie.declarations.models import Declaration
 from vigie.directory.models import Region, Role, Structure, User
 from vigie.directory.services import membership_grant
 
@@ -54,6 +55,7 @@ SUBMITS = int(os.environ.get("BENCH_SUBMITS", "2000"))
 PAGE_REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", "100"))
 SIMILAR_LOOKUPS = int(os.environ.get("BENCH_SIMILAR_LOOKUPS", "50"))
 SUBMIT_SECONDS = float(os.environ.get("BENCH_SUBMIT_SECONDS", "60"))
+FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "20"))
 
 
 @dataclass
@@ -467,6 +469,52 @@ def main() -> None:
         )
     )
 
+    # The floor: what this stack costs on this machine for the cheapest authenticated
+    # call (token, rate limit, one declaration read) and the lightest staff page. No
+    # endpoint or page can do better; the targets are read against them.
+    references = list(
+        Declaration.objects.filter(created_by=portal)
+        .exclude(reference="")
+        .values_list("reference", flat=True)[:500]
+    )
+
+    def read(client: httpx.Client, n: int) -> httpx.Response:
+        return client.get(f"/api/v1/declarations/{references[n % len(references)]}")
+
+    print(f"floor: GET /api/v1/declarations/<reference>, {concurrency} clients", flush=True)
+    http_load(2 * concurrency, concurrency, read, 200, api_headers)
+    cpu_before = cpu_seconds(children(master)), cpu_seconds(postgres_pids())
+    floor = http_load(SUBMITS * 2, concurrency, read, 200, api_headers, FLOOR_SECONDS)
+    cpu_after = cpu_seconds(children(master)), cpu_seconds(postgres_pids())
+    done = max(1, len(floor.samples))
+    read_ms = (cpu_after[0] - cpu_before[0] + cpu_after[1] - cpu_before[1]) / done * 1000
+    lightest = "/compte/profil/"
+    account = session_cookie(acss)
+
+    def light(client: httpx.Client, n: int) -> httpx.Response:
+        return client.get(lightest)
+
+    http_load(5, 1, light, 200, account)
+    light_page = http_load(PAGE_REQUESTS, 1, light, 200, account)
+    results += [
+        row(
+            "Floor: cheapest authenticated API call, `GET /api/v1/declarations/<reference>` "
+            f"({concurrency} clients; {read_ms:.0f} ms CPU each, web + PostgreSQL)",
+            f"{floor.rate:.1f} /s, p99 {ms(floor.pct(99))}",
+            "",
+            None,
+        ),
+        row(
+            f"Floor: lightest staff page (ACSS, {lightest}) p95, "
+            f"{query_count(acss, lightest)} SQL queries",
+            ms(light_page.pct(95)),
+            "",
+            None,
+        ),
+    ]
+    if floor.errors or light_page.errors:
+        notes.append(f"Floor: non-200 answers {floor.errors} {light_page.errors}.")
+
     # 2. Pages, one client at a time, against their hand-written SQL.
     pages: list[tuple[str, dict[str, str], Callable[[int], str], Callable[[int], Any]]] = [
         ("Case queue (ACSS, /dossiers/)", session_cookie(acss), lambda n: "/dossiers/",
@@ -636,6 +684,10 @@ def write_report(results: list[dict[str, Any]], notes: list[str]) -> None:
         "The SQL is written in bench/measure.py (queue: counts per status + first page; "
         "case: case, declaration, timeline, questions, tracking, recipients, vendors, similar "
         "cases; dashboard: totals, by type / region / kind / month, delay percentiles).",
+        f"- Floor: the cheapest authenticated API call for {FLOOR_SECONDS:.0f} s with the "
+        "submit's clients and token, and the lightest staff page (the account page: session, "
+        "user, scope, layout) like the other pages. No endpoint or page can beat them on this "
+        "machine; a target below them needs faster or more CPUs, not code.",
         "- Similar-case lookup: `vigie.cases.selectors.similar_open_cases` on random open "
         "cases as an ACSS analyst, in process.",
         "- Quarterly report: `snapshot_take` + `report_context` + `render_pdf` for the "
