@@ -151,3 +151,24 @@ def test_reminders_sent_once(world: Any, owing: Any) -> None:
     obligations_remind(now=cnil.due_at)
     cnil.refresh_from_db()
     assert cnil.reminded_at is None
+
+
+def test_reclassified_structure_gets_its_new_reminders(world: Any, dated_case: Any) -> None:
+    # Réunion is not a NIS2 entity: its case owes the ARS/cell notification only.
+    detected = timezone.now() - timedelta(hours=20)
+    case = dated_case(world.reunion, world.declarant_reunion, detected=detected)
+    obligations_remind()
+    assert K.NIS2_EARLY_WARNING not in set(
+        Obligation.objects.filter(case=case).values_list("kind", flat=True)
+    )
+    # Classified important while the case is open: the next run owes NIS2 and reminds the
+    # early warning, due in 4 hours.
+    world.reunion.nis2_category = "important"
+    world.reunion.save()
+    obligations_remind()
+    early = Obligation.objects.get(case=case, kind=K.NIS2_EARLY_WARNING)
+    assert abs(early.due_at - (detected + timedelta(hours=24))) < timedelta(seconds=1)
+    assert early.reminded_at is not None
+    assert Notification.objects.filter(
+        user=world.declarant_reunion, topic=f"case:{case.pk}"
+    ).exists()
