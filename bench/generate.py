@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,12 +24,17 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.db.models import Exists, OuterRef  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from vigie.declarations.models import IncidentType  # noqa: E402
+from vigie.cases.models import Case  # noqa: E402
+from vigie.declarations.models import DeclarationRecipient, IncidentType  # noqa: E402
 from vigie.directory.finess import OVERSEAS_PREFIXES, with_check_key  # noqa: E402
 from vigie.directory.models import Departement, Region, StructureKind, User, Vendor  # noqa: E402
+from vigie.insights.clock import owed  # noqa: E402
+from vigie.insights.models import Obligation  # noqa: E402
+from vigie.insights.services import SYNC_WINDOW, reminder_lead  # noqa: E402
 
 SEED = 20261123
 KINDS = [k.value for k in StructureKind]
@@ -296,9 +302,52 @@ def main() -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT max(id) FROM {table}))"
             )
+    obligations(now)
+    with connection.cursor() as cur:
         print("ANALYZE…", flush=True)
         cur.execute("ANALYZE")
     print(f"{n_structures} structures, {n_cases} declarations and cases over {years} years.")
+
+
+def obligations(now: datetime) -> None:
+    """The state a running Vigie would be in: the recent open cases have the obligations
+    the clock owes them, reminders already sent for those due. Otherwise the worker's
+    first `obligations_remind` catches up on every one of them during the measurement."""
+    recent = (
+        Case.objects.exclude(status="closed")
+        .filter(opened_at__gte=now - SYNC_WINDOW)
+        .filter(~Exists(Obligation.objects.filter(case_id=OuterRef("pk"))))
+        .select_related("declaration__structure__departement__region")
+    )
+    routed: dict[int, set[str]] = defaultdict(set)
+    for declaration_id, kind in DeclarationRecipient.objects.filter(
+        declaration__case__in=recent
+    ).values_list("declaration_id", "kind"):
+        routed[declaration_id].add(kind)
+    lead = now + reminder_lead()
+    rows: list[Obligation] = []
+    total = recent.count()
+    for case in tqdm(recent.iterator(chunk_size=2000), total=total, desc="insights_obligation"):
+        declaration = case.declaration
+        for item in owed(
+            detected_at=declaration.detected_at or declaration.submitted_at,
+            submitted_at=declaration.submitted_at,
+            structure=declaration.structure,
+            personal_data_breach=declaration.data_confidentiality,
+            health_products=case.involves_health_products or bool(declaration.health_products),
+            routed_to=frozenset(routed[declaration.pk]),
+        ):
+            reminded = item.done_at is None and item.due_at <= lead
+            rows.append(
+                Obligation(
+                    case=case,
+                    kind=item.kind,
+                    due_at=item.due_at,
+                    done_at=item.done_at,
+                    reminded_at=now if reminded else None,
+                )
+            )
+    Obligation.objects.bulk_create(rows, batch_size=5000)
 
 
 if __name__ == "__main__":
