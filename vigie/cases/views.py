@@ -221,7 +221,9 @@ def _page(
             return None
         return form_class(initial={**initial, **kwargs.pop("initial", {})}, key=key, **kwargs)
 
-    similar = selectors.similar_open_cases(case, request.user) if allowed["task_a"] else []
+    # Shown (and proposed as the significant switch's justification) on open cases only.
+    show_task_a = allowed["task_a"] and not case.is_closed
+    similar = selectors.similar_open_cases(case, request.user) if show_task_a else []
     forms: dict[str, CaseActionForm | None] = {
         "qualify": form("qualify", QualifyForm),
         "ask": form("ask", AskForm),
@@ -273,7 +275,7 @@ def _page(
         "missing_parties": [Party(p).label for p in missing],
         "required_parties": [Party(p).label for p in workflow.required_parties(case)],
         "similar": similar,
-        "show_task_a": allowed["task_a"] and not case.is_closed,
+        "show_task_a": show_task_a,
         "timeline": timeline_rows(case),
         "sections": declaration_selectors.declaration_sections(declaration),
         "attachments": declaration_selectors.attachments_of(request.user, declaration),
