@@ -286,7 +286,8 @@ QUEUE_SQL = [
 ]
 
 
-def case_sql(case_id: int) -> list[tuple[str, list[Any]]]:
+def case_sql(case_id: int, is_open: bool) -> list[tuple[str, list[Any]]]:
+    """What the case page reads; similar open cases are listed on open cases only."""
     return [
         (
             "SELECT c.*, d.*, s.name, s.finess, dep.name, r.name, it.label "
@@ -312,8 +313,7 @@ def case_sql(case_id: int) -> list[tuple[str, list[Any]]]:
             "JOIN cases_case c ON c.declaration_id = dv.declaration_id WHERE c.id = %s",
             [case_id],
         ),
-        (SIMILAR_SQL, [case_id]),
-    ]
+    ] + ([(SIMILAR_SQL, [case_id])] if is_open else [])
 
 
 SIMILAR_SQL = (
@@ -423,9 +423,17 @@ def main() -> None:
         .order_by("?")
         .values_list("finess", flat=True)[:5000]
     )
-    case_ids = list(
-        Case.objects.visible_to(acss).order_by("?").values_list("pk", flat=True)[:PAGE_REQUESTS]
-    )
+    # Half open cases (what analysts work on; their page lists similar cases), half closed
+    # (nearly all of the 1 000 000), alternating.
+    visible = Case.objects.visible_to(acss).order_by("?")
+    half = PAGE_REQUESTS // 2
+    open_ids = list(visible.open().values_list("pk", flat=True)[:half])
+    closed_ids = list(visible.filter(status="closed").values_list("pk", flat=True)[:half])
+    cases_shown = [
+        (pk, is_open)
+        for pair in zip(open_ids, closed_ids, strict=False)
+        for pk, is_open in ((pair[0], True), (pair[1], False))
+    ]
     open_cases = list(
         Case.objects.open().select_related("declaration").order_by("?")[:SIMILAR_LOOKUPS]
     )
@@ -551,9 +559,9 @@ def main() -> None:
     pages: list[tuple[str, dict[str, str], Callable[[int], str], Callable[[int], Any]]] = [
         ("Case queue (ACSS, /dossiers/)", session_cookie(acss), lambda n: "/dossiers/",
          lambda n: QUEUE_SQL),
-        ("Case page (ACSS, /dossiers/<id>/)", session_cookie(acss),
-         lambda n: f"/dossiers/{case_ids[n % len(case_ids)]}/",
-         lambda n: case_sql(case_ids[n % len(case_ids)])),
+        ("Case page (ACSS, /dossiers/<id>/, half open, half closed)", session_cookie(acss),
+         lambda n: f"/dossiers/{cases_shown[n % len(cases_shown)][0]}/",
+         lambda n: case_sql(*cases_shown[n % len(cases_shown)])),
         (f"Regional dashboard (ARS {region.name}, /statistiques/)", session_cookie(ars),
          lambda n: "/statistiques/", lambda n: dashboard_sql(region.pk)),
     ]  # fmt: skip
@@ -717,7 +725,8 @@ def write_report(results: list[dict[str, Any]], notes: list[str]) -> None:
         "runs as many times on one psycopg connection, and the ratio is page p95 / SQL p95. "
         "The SQL is written in bench/measure.py (queue: counts per status + first page; "
         "case: case, declaration, timeline, questions, tracking, recipients, vendors, similar "
-        "cases; dashboard: totals, by type / region / kind / month, delay percentiles).",
+        "cases on open ones; dashboard: totals, by type / region / kind / month, delay "
+        "percentiles).",
         f"- Floor: the cheapest authenticated API call for {FLOOR_SECONDS:.0f} s with the "
         "submit's clients and token, and the lightest staff page (the account page: session, "
         "user, scope, layout) like the other pages. No endpoint or page can beat them on this "
