@@ -169,16 +169,18 @@ class NotDone:
 
 def statuses_at(structure: Structure, plan: Plan, moment: datetime) -> dict[int, str]:
     """measure id → status recorded at ``moment``, from the history (unlisted: not started)."""
-    histories = status_histories([structure.pk], plan.measures.values("pk"), moment)
+    histories = status_histories([structure.pk], plan.measures.values("pk"), moment, stream=False)
     return {measure_id: statuses[-1] for (_s, measure_id), (_t, statuses) in histories.items()}
 
 
 def status_histories(
-    structure_ids: Any, measure_ids: Any, until: datetime
+    structure_ids: Any, measure_ids: Any, until: datetime, *, stream: bool = True
 ) -> dict[tuple[int, int], tuple[list[datetime], list[str]]]:
     """(structure, measure) → the times and statuses recorded up to ``until``, in order:
     statuses_at for many moments at once (bisect the times), in one query.
-    ``structure_ids``, ``measure_ids``: lists, or queries of ids."""
+    ``structure_ids``, ``measure_ids``: lists, or queries of ids. ``stream``: read through
+    a server-side cursor (thousands of structures); one structure's rows are few, and a
+    plain query saves the cursor's round trips."""
     histories: dict[tuple[int, int], tuple[list[datetime], list[str]]] = {}
     rows = (
         assessment_event_model()
@@ -188,7 +190,7 @@ def status_histories(
         .order_by("pgh_created_at", "pgh_id")
         .values_list("structure_id", "measure_id", "pgh_created_at", "status")
     )
-    for structure_id, measure_id, at, status in rows.iterator(chunk_size=5000):
+    for structure_id, measure_id, at, status in rows.iterator(chunk_size=5000) if stream else rows:
         times, statuses = histories.setdefault((structure_id, measure_id), ([], []))
         times.append(at)
         statuses.append(status)
