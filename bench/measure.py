@@ -433,7 +433,7 @@ def main() -> None:
         (pk, is_open)
         for pair in zip(open_ids, closed_ids, strict=False)
         for pk, is_open in ((pair[0], True), (pair[1], False))
-    ]
+    ] or [(pk, True) for pk in open_ids] + [(pk, False) for pk in closed_ids]
     open_cases = list(
         Case.objects.open().select_related("declaration").order_by("?")[:SIMILAR_LOOKUPS]
     )
