@@ -32,7 +32,7 @@ from vigie.cases.models import Case  # noqa: E402
 from vigie.declarations.models import DeclarationRecipient, IncidentType  # noqa: E402
 from vigie.directory.finess import OVERSEAS_PREFIXES, with_check_key  # noqa: E402
 from vigie.directory.models import Departement, Region, StructureKind, User, Vendor  # noqa: E402
-from vigie.insights.clock import owed  # noqa: E402
+from vigie.insights.clock import owed_by_declaration  # noqa: E402
 from vigie.insights.models import Obligation  # noqa: E402
 from vigie.insights.services import SYNC_WINDOW, reminder_lead  # noqa: E402
 
@@ -331,14 +331,10 @@ def obligations(now: datetime) -> None:
     rows: list[Obligation] = []
     total = recent.count()
     for case in tqdm(recent.iterator(chunk_size=2000), total=total, desc="insights_obligation"):
-        declaration = case.declaration
-        for item in owed(
-            detected_at=declaration.detected_at or declaration.submitted_at,
-            submitted_at=declaration.submitted_at,
-            structure=declaration.structure,
-            personal_data_breach=declaration.data_confidentiality,
-            health_products=case.involves_health_products or bool(declaration.health_products),
-            routed_to=frozenset(routed[declaration.pk]),
+        for item in owed_by_declaration(
+            case.declaration,
+            health_products=case.involves_health_products,
+            routed_to=frozenset(routed[case.declaration_id]),
         ):
             reminded = item.done_at is None and item.due_at <= lead
             rows.append(

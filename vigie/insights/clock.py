@@ -79,15 +79,24 @@ def owed(
     return items
 
 
-def owed_by_declaration(declaration: Declaration, *, health_products: bool = False) -> list[Owed]:
+def owed_by_declaration(
+    declaration: Declaration,
+    *,
+    health_products: bool = False,
+    routed_to: frozenset[str] | None = None,
+) -> list[Owed]:
+    """``routed_to``: the kinds of the declaration's recipients, when the caller has
+    already read them (otherwise one query)."""
     detected = declaration.detected_at or declaration.submitted_at
     if detected is None:
         return []
+    if routed_to is None:
+        routed_to = frozenset(declaration.recipients.values_list("kind", flat=True))
     return owed(
         detected_at=detected,
         submitted_at=declaration.submitted_at,
         structure=declaration.structure,
         personal_data_breach=declaration.data_confidentiality,
         health_products=health_products or bool(declaration.health_products),
-        routed_to=frozenset(declaration.recipients.values_list("kind", flat=True)),
+        routed_to=routed_to,
     )
