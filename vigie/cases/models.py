@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pghistory
 import pgtrigger
@@ -174,15 +174,6 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.region_id is None and self.structure_id is not None:
-            self.region_id = (
-                Structure.objects.filter(pk=self.structure_id)
-                .values_list("departement__region_id", flat=True)
-                .get()
-            )
-        super().save(*args, **kwargs)
 
     @property
     def is_significant(self) -> bool:
