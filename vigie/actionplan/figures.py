@@ -93,7 +93,7 @@ def compute_figures(
     ids = [row["pk"] for row in structure_rows]
     measures = list(plan.measures.select_related("theme").order_by("priority", "number"))
     among = structures.values("pk")  # in SQL: a region holds thousands of structures
-    starts = start_dates(user, plan, ids, among=among)
+    starts = start_dates(user, plan, ids, among)
     statuses = {
         (s, m): status
         for s, m, status in MeasureAssessment.objects.visible_to(user)
