@@ -46,33 +46,38 @@ def software_use(world: Any, make_declaration: Callable[..., Any]) -> None:
 
 def test_targeting_region_and_kind(world: Any) -> None:
     ara = Region.objects.filter(code="84")
-    assert names(alert_targets(regions=ara)) == {world.lyon.name, world.lyon_lab.name}
-    assert names(alert_targets(regions=ara, structure_kinds=[StructureKind.HEALTH_FACILITY])) == {
-        world.lyon.name
+    assert names(alert_targets(by=world.hfds, regions=ara)) == {
+        world.lyon.name,
+        world.lyon_lab.name,
     }
-    assert names(alert_targets(structure_kinds=[StructureKind.BIOLOGY_LAB])) == {
+    assert names(
+        alert_targets(by=world.hfds, regions=ara, structure_kinds=[StructureKind.HEALTH_FACILITY])
+    ) == {world.lyon.name}
+    assert names(alert_targets(by=world.hfds, structure_kinds=[StructureKind.BIOLOGY_LAB])) == {
         world.lyon_lab.name
     }
     # No criterion: every structure but military hospitals, reached only explicitly.
-    assert world.military.name not in names(alert_targets())
-    assert names(alert_targets()) == {
+    assert world.military.name not in names(alert_targets(by=world.hfds))
+    assert names(alert_targets(by=world.hfds)) == {
         s.name for s in (world.lyon, world.lyon_lab, world.paris, world.reunion)
     }
-    assert names(alert_targets(structure_kinds=[StructureKind.MILITARY_HOSPITAL])) == {
-        world.military.name
-    }
+    assert names(
+        alert_targets(by=world.hfds, structure_kinds=[StructureKind.MILITARY_HOSPITAL])
+    ) == {world.military.name}
 
 
 def test_targeting_software_and_vendor(world: Any, software_use: None) -> None:
-    assert names(alert_targets(software="orbis")) == {world.paris.name}
-    assert names(alert_targets(vendors=[world.vendor])) == {world.reunion.name}
-    assert names(alert_targets(software="Orbis", vendors=[world.vendor])) == {
+    assert names(alert_targets(by=world.hfds, software="orbis")) == {world.paris.name}
+    assert names(alert_targets(by=world.hfds, vendors=[world.vendor])) == {world.reunion.name}
+    assert names(alert_targets(by=world.hfds, software="Orbis", vendors=[world.vendor])) == {
         world.paris.name,
         world.reunion.name,
     }
-    assert not alert_targets(software="Orbis", regions=Region.objects.filter(code="84")).exists()
     assert not alert_targets(
-        vendors=[world.vendor], structure_kinds=[StructureKind.BIOLOGY_LAB]
+        by=world.hfds, software="Orbis", regions=Region.objects.filter(code="84")
+    ).exists()
+    assert not alert_targets(
+        by=world.hfds, vendors=[world.vendor], structure_kinds=[StructureKind.BIOLOGY_LAB]
     ).exists()
 
 

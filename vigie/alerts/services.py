@@ -22,9 +22,15 @@ from vigie.alerts.models import (
     VendorRequest,
     VendorRequestEntry,
 )
-from vigie.alerts.scopes import ALERT_SENDERS, VENDOR_STAFF
+from vigie.alerts.scopes import (
+    ALERT_SENDERS,
+    VENDOR_STAFF,
+    ars_mailbox_scope,
+    recipient_filter,
+    usage_readable,
+)
 from vigie.core.scoping import scope_for
-from vigie.declarations.models import DeclarationStatus
+from vigie.declarations.models import Declaration, DeclarationStatus
 from vigie.directory.models import (
     Membership,
     Region,
@@ -48,19 +54,24 @@ def _url(path: str) -> str:
 
 def alert_targets(
     *,
+    by: User,
     regions: Iterable[Region] = (),
     structure_kinds: Sequence[str] = (),
     software: str = "",
     vendors: Iterable[Vendor] = (),
 ) -> QuerySet[Structure]:
-    """The active structures an alert reaches.
+    """The active structures an alert from ``by`` reaches.
 
     Region, type and software criteria combine (AND); within the software criterion the
     named software and the vendors are alternatives (OR): a structure uses them when one
     of its submitted declarations names them. Military hospitals belong to the defence
     ministry's perimeter: reached only when their type is chosen explicitly.
+
+    Only what the sender reads counts: structures it sees, declarations whose content
+    it reads. Targeting what it cannot read answers exactly as targeting nothing (the
+    answer, the count and the recipients would otherwise tell it what it may not know).
     """
-    qs = Structure.objects.filter(is_active=True)
+    qs = Structure.objects.visible_to(by).filter(is_active=True)
     region_ids = [region.pk for region in regions]
     if region_ids:
         qs = qs.filter(departement__region_id__in=region_ids)
@@ -71,13 +82,16 @@ def alert_targets(
     vendor_ids = [vendor.pk for vendor in vendors]
     software = software.strip()
     if software or vendor_ids:
+        readable = usage_readable(scope_for(by))
+        declarations = Declaration.objects.filter(
+            Q(status=DeclarationStatus.SUBMITTED) if readable is None else readable
+        )
         uses = Q(pk__in=[])
-        submitted = Q(declarations__status=DeclarationStatus.SUBMITTED)
         if software:
-            uses |= submitted & Q(declarations__software__icontains=software)
+            uses |= Q(software__icontains=software)
         if vendor_ids:
-            uses |= submitted & Q(declarations__vendors__in=vendor_ids)
-        qs = qs.filter(pk__in=Structure.objects.filter(uses).values("pk"))
+            uses |= Q(vendors__in=vendor_ids)
+        qs = qs.filter(pk__in=declarations.filter(uses).values("structure_id"))
     return qs.select_related("departement__region").order_by("name")
 
 
@@ -111,7 +125,11 @@ def alert_send(
     vendors = list(vendors)
     structures = list(
         alert_targets(
-            regions=regions, structure_kinds=structure_kinds, software=software, vendors=vendors
+            by=by,
+            regions=regions,
+            structure_kinds=structure_kinds,
+            software=software,
+            vendors=vendors,
         ).select_related("director")
     )
     if not structures:
@@ -153,11 +171,18 @@ def alert_send(
         )
         notified |= everyone.get(structure.pk, set())
 
-    # The ARS of every region concerned: its SSI mailbox and its officers.
-    region_ids = {structure.departement.region_id for structure in structures}
-    region_ids |= {region.pk for region in regions}
+    # The ARS of every region concerned: its SSI mailbox and its officers, told only of
+    # the recipients an officer of the region may read (see alerts.scopes).
+    counts: dict[int, int] = {}
+    for region_id in {structure.departement.region_id for structure in structures}:
+        condition = recipient_filter(ars_mailbox_scope(region_id))
+        rows = AlertRecipient.objects.filter(alert=alert)
+        count = (rows if condition is None else rows.filter(condition)).count()
+        if count:
+            counts[region_id] = count
+    region_ids = set(counts) | {region.pk for region in regions}
     for region in Region.objects.filter(pk__in=region_ids):
-        count = sum(1 for s in structures if s.departement.region_id == region.pk)
+        count = counts.get(region.pk, 0)
         email_queue(
             to=[region.ssi_mailbox],
             template="alerts/email/alert_ars",

@@ -22,6 +22,7 @@ from vigie.alerts.forms import (
 )
 from vigie.alerts.models import Alert, AlertRecipient, VendorRequest
 from vigie.alerts.scopes import ALERT_SENDERS, VENDOR_STAFF
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import Scope, scope_for
 from vigie.directory.models import User
 
@@ -75,12 +76,12 @@ def alert_create(request: HttpRequest) -> HttpResponse:
                 vendors=data["vendors"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request,
                 _("The alert is sent to %(count)d structures.")
-                % {"count": alert.recipients.count()},
+                % {"count": selectors.alert_recipients(alert=alert, user=request.user).count()},
             )
             return redirect("alerts:detail", pk=alert.pk)
     return render(request, "alerts/form.html", {"form": form})
@@ -151,7 +152,7 @@ def vendor_request_create(request: HttpRequest) -> HttpResponse:
         try:
             created = services.vendor_request_create(by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("The request is sent to the vendor."))
             return redirect("vendors:detail", pk=created.pk)
@@ -201,7 +202,7 @@ def vendor_request_update(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("The request is updated."))
             return redirect("vendors:detail", pk=pk)
