@@ -40,6 +40,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.factories import login_with_mfa
 from vigie.actionplan.models import Plan
 from vigie.actionplan.reports import previous_snapshot, render_pdf, report_context, snapshot_take
 from vigie.api.services import api_token_create, integration_account_create
@@ -142,8 +143,7 @@ def sql_load(count: int, queries: Callable[[int], list[tuple[str, list[Any]]]]) 
 
 
 def session_cookie(user: User) -> dict[str, str]:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client = login_with_mfa(Client(), user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
 
@@ -152,7 +152,7 @@ def staff(email: str, role: Role, region: Region | None = None) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={"last_name": email})
     if created:
         membership_grant(user=user, role=role, by=None, region=region)
-        # The staff MFA gate only asks that a TOTP authenticator exists.
+        # The staff MFA gate asks that the session proved a TOTP authenticator.
         Authenticator.objects.create(
             user=user, type=Authenticator.Type.TOTP, data={"secret": "bench"}
         )
@@ -161,8 +161,7 @@ def staff(email: str, role: Role, region: Region | None = None) -> User:
 
 def query_count(user: User, path: str) -> int:
     """How many SQL queries the page runs (Django test client, in process)."""
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client = login_with_mfa(Client(SERVER_NAME="127.0.0.1"), user)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     return len(captured) if response.status_code == 200 else -response.status_code

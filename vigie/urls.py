@@ -2,14 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from vigie.core import identity_views
 from vigie.core import views as core_views
 
 admin.site.site_header = "Vigie — administration"
 admin.site.site_title = "Vigie"
+# The admin's own password form is never served, whatever URL reaches it.
+admin.site.login = identity_views.admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("compte/profil/", core_views.account, name="account"),
+    # Before allauth's own routes of the same names (see vigie/core/identity_views.py).
+    path("compte/2fa/totp/activate/", identity_views.activate_totp, name="mfa_activate_totp"),
+    path("compte/email/", identity_views.email, name="account_email"),
     path("compte/", include("allauth.urls")),
     path("structures/", include("vigie.directory.urls")),
     path("declarations/", include("vigie.declarations.urls")),
@@ -22,6 +28,8 @@ urlpatterns = [
     path("communaute/", include("vigie.community.urls")),
     path("alertes/", include("vigie.alerts.urls")),
     path("demandes-editeurs/", include("vigie.alerts.vendor_urls")),
+    # The admin signs in through allauth (password and second factor), never by itself.
+    path("admin/login/", identity_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("vigie.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,7 +8,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 from rest_framework.test import APIClient
 
+from tests.factories import login_with_mfa
 from vigie.api.models import ApiToken
 from vigie.api.services import api_token_authenticate, api_token_create, api_token_revoke
 from vigie.core.scoping import scope_for
@@ -142,9 +142,7 @@ def test_admin_lists_and_revokes_without_showing_keys(world: Any, make_user: Any
     token, key = api_token_create(user=world.declarant_lyon, name="Script RSSI", by=None)
     operator = make_user()
     directory_services.membership_grant(user=operator, role=Role.ADMINISTRATOR, by=None)
-    TOTP.activate(operator, generate_totp_secret())
-    client = Client()
-    client.force_login(operator)
+    client = login_with_mfa(Client(), operator)
     page = client.get("/admin/api/apitoken/")
     assert page.status_code == 200
     html = page.content.decode()

@@ -16,6 +16,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.core.cache import cache
 from django.test import Client
 
+from tests.factories import login_with_mfa
 from vigie.directory.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +118,7 @@ def test_staff_sets_up_totp_then_logs_in_with_a_code(make_user: Any) -> None:
 def test_staff_cannot_switch_mfa_off(make_user: Any) -> None:
     user = make_user(Role.HFDS, password=PASSWORD)
     TOTP.activate(user, generate_totp_secret())
-    client = Client()
-    client.force_login(user)
+    client = login_with_mfa(Client(), user)
     client.post("/compte/2fa/totp/deactivate/", {})
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
+from tests.factories import login_with_mfa
 from vigie.directory import services
 from vigie.directory.models import Role, Structure
 
@@ -16,10 +16,7 @@ pytestmark = pytest.mark.django_db
 def admin_client_mfa(make_user: Any) -> Client:
     operator = make_user()
     services.membership_grant(user=operator, role=Role.ADMINISTRATOR, by=None)
-    TOTP.activate(operator, generate_totp_secret())
-    client = Client()
-    client.force_login(operator)
-    return client
+    return login_with_mfa(Client(), operator)
 
 
 def test_admin_refuses_an_invalid_finess_in_french(world: Any, admin_client_mfa: Client) -> None:
@@ -44,8 +41,6 @@ def test_admin_refuses_an_invalid_finess_in_french(world: Any, admin_client_mfa:
 
 
 def test_admin_is_for_the_operator_only(world: Any) -> None:
-    client = Client()
-    client.force_login(world.acss)
-    TOTP.activate(world.acss, generate_totp_secret())
+    client = login_with_mfa(Client(), world.acss)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

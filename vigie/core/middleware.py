@@ -1,34 +1,34 @@
-"""Staff accounts must have a second factor before they can do anything else."""
+"""Staff sessions must have passed a second factor before they can do anything else."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from urllib.parse import urlencode
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from vigie.core.mfa import has_mfa, requires_mfa, session_passed_mfa
 from vigie.core.scoping import scope_for
 
-# Paths a staff user without MFA may still reach: setting MFA up, logging out, assets.
-_ALLOWED_PREFIXES = (
-    "/compte/2fa/",
-    "/compte/logout/",
-    "/compte/reauthenticate/",
-    "/static/",
-)
+__all__ = ["RequireMFAMiddleware", "has_mfa", "requires_mfa"]
+
+# Paths every signed-in user may reach whatever their second factor: logging out, assets.
+_ALWAYS_ALLOWED = ("/compte/logout/", "/static/")
+# A staff account without a device yet may set one up (allauth's MFA pages).
+_SET_UP = ("/compte/2fa/", "/compte/reauthenticate/")
+# A staff account with a device, in a session that has not proved it: the code prompt only.
+_PROVE = ("/compte/2fa/reauthenticate/",)
 
 
-def requires_mfa(user: Any) -> bool:
-    return scope_for(user).is_staff_role or bool(getattr(user, "is_staff", False))
-
-
-def has_mfa(user: Any) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+def _refuse(request: HttpRequest, detail: str, page: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=403)
+    messages.warning(request, message)
+    return redirect(page)
 
 
 class RequireMFAMiddleware:
@@ -38,23 +38,37 @@ class RequireMFAMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if (
-            user.is_authenticated
-            and not request.path.startswith(_ALLOWED_PREFIXES)
-            and requires_mfa(user)
-            and not scope_for(user).has_totp  # read with the scope: no extra query
+            not user.is_authenticated
+            or request.path.startswith(_ALWAYS_ALLOWED)
+            or not requires_mfa(user)
         ):
-            if request.path.startswith("/api/"):
-                return HttpResponse(
-                    '{"detail": "Multi-factor authentication must be set up first."}',
-                    status=403,
-                    content_type="application/json",
-                )
-            messages.warning(
+            return self.get_response(request)
+        # Both read with the scope and the session already loaded: no extra query.
+        if not scope_for(user).has_totp:
+            if request.path.startswith(_SET_UP):
+                return self.get_response(request)
+            return _refuse(
                 request,
+                _("Multi-factor authentication must be set up first."),
+                reverse("mfa_activate_totp"),
                 _(
                     "Your role requires two-factor authentication. Set up an "
                     "authenticator application to continue."
                 ),
             )
-            return redirect(reverse("mfa_activate_totp"))
+        if not session_passed_mfa(request, user):
+            if request.path.startswith(_PROVE):
+                return self.get_response(request)
+            return _refuse(
+                request,
+                _(
+                    "This session has not passed two-factor authentication: sign in with "
+                    "the code of your authenticator application."
+                ),
+                f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}",
+                _(
+                    "Your role requires two-factor authentication. Enter the code of your "
+                    "authenticator application to continue."
+                ),
+            )
         return self.get_response(request)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.db import models
-from django.db.models import IntegerField, Value
+from django.db.models import Case, F, IntegerField, Value, When
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -45,6 +45,9 @@ class Scope:
     is_superuser: bool = False
     # A TOTP authenticator is set up (not a right: the MFA middleware reads it).
     has_totp: bool = False
+    # The current second factors (TOTP, recovery codes): a session counts as having passed
+    # MFA only if it proved one of these, so a replaced device voids older proofs.
+    mfa_authenticator_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_authenticated(self) -> bool:
@@ -78,6 +81,7 @@ ANONYMOUS_SCOPE = Scope()
 # Markers of the non-membership rows of scope_for's one query.
 _DIRECTOR = "~director"
 _TOTP = "~totp"
+_RECOVERY_CODES = "~recovery_codes"
 
 
 def scope_for(user: User | AnonymousUser | None) -> Scope:
@@ -99,8 +103,9 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     vendors: set[int] = set()
     directed: set[int] = set()
     has_totp = False
+    mfa_ids: set[int] = set()
     # One round trip for every request: the memberships, the structures directed and
-    # whether a second factor is set up (read by the MFA middleware).
+    # the second factors set up (read by the MFA middleware; the id rides in structure_id).
     memberships = (
         Membership.objects.active()
         .filter(user_id=user.pk)
@@ -117,19 +122,28 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
         )
         .values_list("role", "pk", "region_id", "vendor_id")
     )
-    totp = (
-        Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP)
+    second_factors = (
+        Authenticator.objects.filter(
+            user_id=user.pk,
+            type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES],
+        )
+        .order_by()
         .annotate(
-            role=Value(_TOTP),
-            structure_id=Value(None, IntegerField()),
+            role=Case(
+                When(type=Authenticator.Type.TOTP, then=Value(_TOTP)),
+                default=Value(_RECOVERY_CODES),
+            ),
+            structure_id=F("pk"),
             region_id=Value(None, IntegerField()),
             vendor_id=Value(None, IntegerField()),
         )
         .values_list("role", "structure_id", "region_id", "vendor_id")
     )
-    for role, structure_id, region_id, vendor_id in memberships.union(directs, totp, all=True):
-        if role == _TOTP:
-            has_totp = True
+    rows = memberships.union(directs, second_factors, all=True)
+    for role, structure_id, region_id, vendor_id in rows:
+        if role in (_TOTP, _RECOVERY_CODES):
+            has_totp = has_totp or role == _TOTP
+            mfa_ids.add(structure_id)
             continue
         if role == _DIRECTOR:
             directed.add(structure_id)
@@ -156,6 +170,7 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
         vendor_ids=frozenset(vendors),
         is_superuser=bool(user.is_superuser),
         has_totp=has_totp,
+        mfa_authenticator_ids=frozenset(mfa_ids),
     )
     user.__dict__["_vigie_scope"] = scope
     return scope

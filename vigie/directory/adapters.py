@@ -19,7 +19,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
         Changing an existing second factor still requires a fresh reauthentication.
         """
-        from vigie.core.middleware import has_mfa
+        from vigie.core.mfa import has_mfa
 
         user = getattr(self.request, "user", None)
         if app.endswith("mfa") and user is not None and user.is_authenticated and not has_mfa(user):
@@ -30,7 +30,7 @@ class AccountAdapter(DefaultAccountAdapter):
 class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """Staff roles cannot switch their second factor off, only replace it."""
-        from vigie.core.middleware import requires_mfa
+        from vigie.core.mfa import requires_mfa
 
         if authenticator.type == Authenticator.Type.TOTP and requires_mfa(authenticator.user):
             return False
