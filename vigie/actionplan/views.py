@@ -31,6 +31,7 @@ from vigie.actionplan.services import (
     structure_plan_start,
     structure_today,
 )
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
 from vigie.directory.models import Region, Structure, User
 
@@ -39,15 +40,23 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def _name(value: str) -> str:
+    """A code from the address: one with a NUL byte names nothing (and PostgreSQL would
+    refuse to compare it)."""
+    if "\x00" in value:
+        raise Http404
+    return value
+
+
 def _plan(request: HttpRequest) -> Plan:
-    plan = selectors.plan_current(request.user, request.GET.get("plan"))
+    plan = selectors.plan_current(request.user, _name(request.GET.get("plan", "")))
     if plan is None:
         raise Http404
     return plan
 
 
 def _structure(request: HttpRequest, finess: str) -> Structure:
-    structure = selectors.structure_for_plan(request.user, finess)
+    structure = selectors.structure_for_plan(request.user, _name(finess))
     if structure is None:
         raise Http404
     return structure
@@ -167,7 +176,7 @@ def measure_edit(request: HttpRequest, finess: str, number: int) -> HttpResponse
                         comment=data["comment"],
                     )
                 except ValidationError as error:
-                    form.add_error(None, error)
+                    form_add_service_errors(form, error)
                 else:
                     failed = False
                     for upload in data["files"]:
@@ -278,7 +287,7 @@ def _progress_page(request: HttpRequest, region: Region | None) -> HttpResponse:
 @login_required
 @require_safe
 def region_view(request: HttpRequest, code: str) -> HttpResponse:
-    region = selectors.region_for_view(request.user, code)
+    region = selectors.region_for_view(request.user, _name(code))
     if region is None:
         raise Http404
     if not can_read_region(scope_for(request.user), region.pk):

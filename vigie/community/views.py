@@ -19,6 +19,7 @@ from vigie.community import selectors, services
 from vigie.community.forms import CommentForm, HideForm, LockForm, PostForm, ThreadForm
 from vigie.community.models import Comment, Post, Thread
 from vigie.community.scopes import is_community_member, is_moderator
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for, visible_to
 from vigie.directory.models import User
 
@@ -56,7 +57,7 @@ def thread_create(request: HttpRequest) -> HttpResponse:
                 by=_user(request), title=form.cleaned_data["title"], body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Your discussion is published."))
             return redirect("community:thread_detail", pk=thread.pk)
@@ -99,7 +100,7 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.post_create(thread=thread, by=_user(request), body=form.cleaned_data["body"])
         except ValidationError as error:
-            form.add_error(None, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Your reply is published."))
             return redirect("community:thread_detail", pk=thread.pk)
@@ -188,7 +189,13 @@ def comment_create(request: HttpRequest, content_type_id: int, object_id: str) -
     model = content_type.model_class()
     if model is None:
         raise Http404
-    document = visible_to(model._default_manager.all(), request.user).filter(pk=object_id).first()
+    try:
+        document = (
+            visible_to(model._default_manager.all(), request.user).filter(pk=object_id).first()
+        )
+    except (ValueError, TypeError, ValidationError) as malformed:
+        # Not an identifier of this model ("abc" for an integer key): no such document.
+        raise Http404 from malformed
     if document is None:
         raise Http404
     form = CommentForm(request.POST)

@@ -143,10 +143,12 @@ class StepForm(DsfrBaseForm, forms.ModelForm):
             else:
                 value = self.data.get(name)
                 values = value if isinstance(value, list) else ([] if value is None else [value])
+            # Without NUL bytes: PostgreSQL refuses them in JSON (the field itself is
+            # refused by its validation; what else was typed is kept).
             if isinstance(form_field, forms.MultipleChoiceField):
-                raw[name] = [str(v) for v in values]
+                raw[name] = [str(v).replace("\x00", "") for v in values]
             elif values:
-                raw[name] = str(values[-1])
+                raw[name] = str(values[-1]).replace("\x00", "")
         return raw
 
     def error_links(self) -> list[dict[str, str]]:

@@ -7,7 +7,7 @@ thing, with the same checks, wherever it is typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -106,6 +106,9 @@ REQUIRED_FIELDS = (
 )
 # Clock skew tolerated on a detection time said to be "now".
 FUTURE_TOLERANCE = timedelta(minutes=10)
+# Earlier dates are typing mistakes ("0025" for "2025"); the first centuries would not
+# even fit PostgreSQL once converted to UTC, and the draft could no longer be read.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def check_dates(
@@ -113,9 +116,14 @@ def check_dates(
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
     now = now or timezone.now()
-    if detected_at and detected_at > now + FUTURE_TOLERANCE:
+    too_early = _("This date is too far in the past: check the year.")
+    if detected_at and detected_at < EARLIEST:
+        problems["detected_at"] = too_early
+    elif detected_at and detected_at > now + FUTURE_TOLERANCE:
         problems["detected_at"] = _("The detection date cannot be in the future.")
-    if started_at and started_at > now + FUTURE_TOLERANCE:
+    if started_at and started_at < EARLIEST:
+        problems["started_at"] = too_early
+    elif started_at and started_at > now + FUTURE_TOLERANCE:
         problems["started_at"] = _("The start date cannot be in the future.")
     elif started_at and detected_at and started_at > detected_at:
         problems["started_at"] = _("The incident cannot start after it was detected.")

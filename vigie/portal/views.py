@@ -115,6 +115,7 @@ def retex_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
+    # PostgreSQL refuses NUL bytes in text: they cannot be part of any word anyway.
+    query = request.GET.get("q", "")[:200].replace("\x00", "")
     hits = selectors.search(request.user, query)
     return render(request, "portal/search.html", {"query": query, "hits": hits})
