@@ -7,10 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from vigie.api.services import api_token_create, integration_account_create
+from vigie.api.services import api_token_create, integration_account_create, mfa_missing
+from vigie.core.scoping import forget_scope
 from vigie.directory.models import User
 
 
@@ -22,9 +24,13 @@ def portal(db: None) -> User:
 
 @pytest.fixture
 def token_client(db: None) -> Callable[..., APIClient]:
-    """An APIClient authenticated with a fresh token of ``user``."""
+    """An APIClient authenticated with a fresh token of ``user`` (staff roles get the
+    authenticator they must have to hold a token)."""
 
     def make(user: User, keyword: str = "Bearer") -> APIClient:
+        if mfa_missing(user):
+            TOTP.activate(user, generate_totp_secret())
+            forget_scope(user)
         _token, key = api_token_create(user=user, name=f"test {user.email}", by=None)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}")

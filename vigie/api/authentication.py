@@ -6,11 +6,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
 from vigie.api.models import ApiToken
-from vigie.api.services import api_token_authenticate
+from vigie.api.services import api_token_authenticate, mfa_missing
 
 KEYWORDS = (b"bearer", b"token")
 MAX_KEY_LENGTH = 200
@@ -38,6 +38,16 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed(_("This API token has been revoked."))
         if not token.user.is_active:
             raise AuthenticationFailed(_("The account of this API token is deactivated."))
+        if mfa_missing(token.user):
+            # A token must not be a way around the second factor its account's role requires
+            # (its scope is cached on the user for the view: no query added).
+            raise PermissionDenied(
+                _(
+                    "This API token belongs to an account whose role requires two-factor "
+                    "authentication, and the account has none: set up an authenticator "
+                    "application on it first."
+                )
+            )
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

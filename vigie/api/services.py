@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.api.models import ApiToken
+from vigie.core.mfa import requires_mfa
 from vigie.core.scoping import scope_for
 from vigie.directory.models import Role, User
 from vigie.directory.services import membership_grant
@@ -25,6 +26,11 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def mfa_missing(user: User) -> bool:
+    """The account's role requires a second factor and it has none set up."""
+    return requires_mfa(user) and not scope_for(user).has_totp
 
 
 def _check_administrator(by: User | None) -> None:
@@ -42,6 +48,13 @@ def api_token_create(*, user: User, name: str, by: User | None) -> tuple[ApiToke
         raise ValidationError({"name": _("Please name the token (who or what uses it).")})
     if not user.is_active:
         raise ValidationError(_("This account is deactivated."))
+    if mfa_missing(user):
+        raise ValidationError(
+            _(
+                "This account's role requires two-factor authentication and it has none set "
+                "up: it gets an API token once an authenticator application is set up on it."
+            )
+        )
     key = secrets.token_urlsafe(KEY_BYTES)
     token = ApiToken.objects.create(
         name=name,
