@@ -243,8 +243,8 @@ def test_forms_shown_follow_rights_and_state(world: Any, cases: Any) -> None:
     assert {"ask", "track", "report", "end_support", "significant"} <= acss
     declarant = forms_on(client_for(world.declarant_lyon).get(url(lyon)))
     assert declarant == {f"answer{question.pk}", "track"}
-    # A member of the structure reports actions but does not answer for the declarant.
-    assert forms_on(client_for(world.member_lyon).get(url(lyon))) == {"track"}
+    # The SSI correspondent reads the case: it neither answers nor writes on it.
+    assert forms_on(client_for(world.member_lyon).get(url(lyon))) == set()
     ars = forms_on(client_for(world.ars_ara).get(url(lyon)))
     assert "support" in ars and "report" not in ars  # its own entries are the update
     assert "significant" not in ars and "qualify" not in ars
@@ -319,7 +319,9 @@ def test_a_case_from_qualification_to_closure(world: Any, cases: Any) -> None:
     assert case.support_mode == "cell" and case.status == CaseStatus.TO_CLOSE
     assert case.tracking.count() == 1 and case.last_ars_update_at is not None
 
-    assert {"agree_cell", "close"} <= forms_on(acss.get(url(case)))
+    # The closure form waits for every party's agreement.
+    assert "agree_cell" in forms_on(acss.get(url(case)))
+    assert "close" not in forms_on(acss.get(url(case)))
     assert "agree_ars" in forms_on(ars.get(url(case)))
     assert "agree_structure" in forms_on(declarant.get(url(case)))
     assert post(acss, case, "accord/cell/", {"comment": "OK"}).status_code == 302
@@ -338,6 +340,7 @@ def test_a_case_from_qualification_to_closure(world: Any, cases: Any) -> None:
         ).status_code
         == 302
     )
+    assert "close" in forms_on(acss.get(url(case)))
 
     closed = post(
         acss,
@@ -517,15 +520,21 @@ def test_similar_incidents_are_listed_and_justify_switching_to_significant(
     assert any("Éditeur DPI" in reason for reason in similar[vendor_case.reference])
     assert any("Rançongiciel" in reason for reason in similar[cases.lab.reference])
     assert "significant" in forms_on(response)
-    proposal = response.context["forms"]["significant"].initial["reason"]
-    assert cases.lab.reference in proposal and vendor_case.reference in proposal
+    # The similar cases are proposed as links (ids), not written into the text.
+    proposal = response.context["forms"]["significant"].initial["related"]
+    assert set(proposal) == {cases.lab.pk, vendor_case.pk}
     # The declarant does not see task A.
     assert (
         'data-testid="task-a"'
         not in client_for(world.declarant_lyon).get(url(case)).content.decode()
     )
 
-    switched = post(client, case, "significatif/", {"reason": proposal})
+    switched = post(
+        client,
+        case,
+        "significatif/",
+        {"reason": "Même vague sur deux régions", "related": proposal},
+    )
     assert switched.status_code == 302
     case.refresh_from_db()
     assert case.is_significant and case.piloted_by_hfds

@@ -217,7 +217,7 @@ def test_significant_case_needs_the_hfds_and_crisis_is_the_hfds_call(
     case = case_qualify(
         case=case, by=world.acss, version=None, criticity="serious", outcomes=["b2"]
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(workflow.TransitionRefused, match="significati"):
         case_set_crisis(case=case, by=world.hfds, version=None, on=True, reason="x")
     with pytest.raises(PermissionDenied):
         case_switch_significant(case=case, by=world.ars_ara, version=None, reason="x")

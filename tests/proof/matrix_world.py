@@ -125,6 +125,7 @@ def build() -> Any:
     w = world_build()
     w.soldier = UserMaker(prefix="-hia-")(Role.DECLARANT, structure=w.military)
     _declarations(w)
+    _indicators(w)  # before _retex closes cases: a closed case takes no indicator
     _retex(w)
     _alerts(w)
     _action_plan(w)
@@ -313,10 +314,13 @@ def _notes_and_community(w: Any) -> None:
     comment_hide(comment=hidden_comment, by=w.acss, reason="Hors sujet.")
 
 
-def _signals(w: Any) -> None:
+def _indicators(w: Any) -> None:
     for name in CLUSTERED:
         by = w.hfds if name.startswith("military") else w.acss
         indicator_add(case=w.cases[name], by=by, kind="ip", value="192.0.2.7")
+
+
+def _signals(w: Any) -> None:
     # Recorded from the cell's cases only (three in Auvergne-Rhône-Alpes).
     [w.cluster] = clusters_record()
 

@@ -39,6 +39,8 @@ class TimelineRow:
     to_status: str = ""
     reason: str = ""
     details: list[str] = field(default_factory=list)
+    # Other cases the event refers to, only those the reader may read.
+    related: list[Case] = field(default_factory=list)
 
 
 def _details(event: TimelineEvent) -> list[str]:
@@ -76,10 +78,18 @@ def _details(event: TimelineEvent) -> list[str]:
     return details
 
 
-def timeline_rows(case: Case) -> list[TimelineRow]:
-    """The case's events, oldest first (the timeline only ever grows at the end)."""
+def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
+    """The case's events, oldest first (the timeline only ever grows at the end). Events
+    that refer to other cases store their ids: ``reader`` sees only those it may read."""
+    events = list(case.timeline.all())
+    related_ids = {pk for event in events for pk in (event.data or {}).get("related", [])}
+    readable = (
+        {c.pk: c for c in Case.objects.visible_to(reader).filter(pk__in=related_ids)}
+        if related_ids
+        else {}
+    )
     rows = []
-    for event in case.timeline.all():
+    for event in events:
         actor = event.actor
         rows.append(
             TimelineRow(
@@ -91,6 +101,9 @@ def timeline_rows(case: Case) -> list[TimelineRow]:
                 to_status=_label(CaseStatus, event.to_status) if event.to_status else "",
                 reason=event.reason,
                 details=_details(event),
+                related=[
+                    readable[pk] for pk in (event.data or {}).get("related", []) if pk in readable
+                ],
             )
         )
     return rows

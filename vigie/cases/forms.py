@@ -121,7 +121,28 @@ class ArsUpdateForm(CaseActionForm):
 
 
 class SignificantForm(CaseActionForm):
+    related = forms.TypedMultipleChoiceField(
+        label=_("Similar incidents in progress to link"),
+        help_text=_("Each reader of the case will see only the cases it may read."),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     reason = _text(_("Justification"), message=_("Explain why the incident is significant."))
+
+    def __init__(self, *args: Any, similar: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            (
+                item.case.pk,
+                f"{item.case.reference} — {item.case.structure.name} "
+                f"({item.case.structure.departement})",
+            )
+            for item in similar
+        ]
+        self.fields["related"].choices = choices
+        if not choices:
+            del self.fields["related"]
 
 
 class CrisisForm(CaseActionForm):

@@ -208,6 +208,8 @@ class EventKind(models.TextChoices):
     AGREEMENT = "agreement", _("Agreement to close")
     CLOSED = "closed", _("Closure report")
     REMINDER = "reminder", _("Reminder sent")
+    REGION = "region", _("Transferred to another region")
+    OBLIGATION = "obligation", _("Notification recorded as made")
 
 
 @pgtrigger.register(

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -41,6 +42,47 @@ def case_filter(scope: Scope, prefix: str = "") -> Q | None:
     if scope.has("defence"):
         condition |= Q(**{f"{p}is_military": True})
     return condition
+
+
+class Level(IntEnum):
+    """How much of a case a reader (a person or a functional mailbox) may receive."""
+
+    NONE = 0  # nothing: not even that the case exists
+    NOTICE = 1  # the template notice of existence sent at declaration, nothing after it
+    SUMMARY = 2  # what happens on the case, without its free text
+    FULL = 3  # everything the case page shows
+
+
+def case_level(scope: Scope, case: Case) -> Level:
+    """The same rules as ``case_filter``, for one loaded case (tests check both agree).
+
+    A reader who may read the case gets FULL, except the ARS for a military hospital
+    whose care is affected (SPEC section 1: the case summary); the ARS of a military
+    hospital whose care is not affected knows only the notice of existence.
+    """
+    if not scope.is_authenticated:
+        return Level.NONE
+    if scope.has("hfds"):
+        return Level.FULL
+    if case.structure_id in scope.structure_ids:
+        return Level.FULL
+    if scope.has("acss_analyst") and (not case.is_military or case.shared_with_cell):
+        return Level.FULL
+    if scope.has("dgs") and "b3" in (case.outcomes or []):
+        return Level.FULL
+    if scope.has("ansm") and case.involves_health_products:
+        return Level.FULL
+    if scope.has("defence") and case.is_military:
+        return Level.FULL
+    if case.region_id in scope.ars_region_ids:
+        if not case.is_military:
+            return Level.FULL
+        return Level.SUMMARY if case.care_affected else Level.NOTICE
+    return Level.NONE
+
+
+def case_readable(scope: Scope, case: Case) -> bool:
+    return case_level(scope, case) >= Level.SUMMARY
 
 
 def _apply(qs: QuerySet[Any], scope: Scope, prefix: str = "") -> QuerySet[Any]:

@@ -203,19 +203,6 @@ def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
     return similar
 
 
-def significant_justification(case: Case, similar: list[SimilarCase]) -> str:
-    """The text proposed when switching to significant: the list of similar cases."""
-    if not similar:
-        return ""
-    lines = [_("Other incidents of the same kind in progress:")]
-    for item in similar:
-        lines.append(
-            f"- {item.case.reference} — {item.case.structure.name} "
-            f"({item.case.structure.departement}): {'; '.join(item.reasons)}"
-        )
-    return "\n".join(lines)
-
-
 def case_of_declaration(user: Any, declaration: Declaration) -> Case | None:
     """The case opened for ``declaration``, when the user may see it."""
     return cases_visible(user).filter(declaration=declaration).first()

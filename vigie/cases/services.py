@@ -1,5 +1,6 @@
-"""Writes on cases. Each function: one transaction, the optimistic version check, one
-timeline event, notifications on commit. Permissions come from cases.workflow."""
+"""Writes on cases. Each function: one transaction, the optimistic version check, the
+action table's check on the locked case (cases.workflow.action_check), one timeline event,
+notifications through the audience rule (cases.notify)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,18 +43,14 @@ WEEKLY = timedelta(days=7)
 
 def ars_update_due(moment: datetime, case: Case) -> datetime:
     """One week later on the ARS's wall clock (a DST change does not shift the hour)."""
-    tz = ZoneInfo(case.structure.departement.region.timezone)
+    tz = ZoneInfo(case.region.timezone)
     return moment.astimezone(tz) + WEEKLY
-
-
-def _deny(message: str | None = None) -> PermissionDenied:
-    return PermissionDenied(message or _("You are not allowed to do this on this case."))
 
 
 def _locked(case: Case, version: int | None) -> Case:
     locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("structure__departement__region", "declaration")
+        .select_related("region", "structure__departement", "structure__director", "declaration")
         .get(pk=case.pk)
     )
     if version is not None and locked.version != version:
@@ -68,11 +65,6 @@ def _locked(case: Case, version: int | None) -> Case:
             % {"who": who, "when": when}
         )
     return locked
-
-
-def _open_for_changes(case: Case) -> None:
-    if case.status == CaseStatus.CLOSED:
-        raise workflow.TransitionRefused(_("This case is closed: it can no longer be changed."))
 
 
 def _save(case: Case) -> None:
@@ -145,6 +137,10 @@ def case_open(
 # --- phase 3: qualification ------------------------------------------------------------
 
 
+def _check(name: str, by: User, case: Case) -> None:
+    workflow.action_check(name, scope_for(by), case)
+
+
 @transaction.atomic
 def case_qualify(
     *,
@@ -156,8 +152,7 @@ def case_qualify(
     note: str = "",
 ) -> Case:
     case = _locked(case, version)
-    if not workflow.can_qualify(scope_for(by), case):
-        raise _deny()
+    _check("qualify", by, case)
     outcomes = sorted(set(outcomes))
     if criticity == Criticity.NOT_INCIDENT:
         if outcomes != [Outcome.B1]:
@@ -188,7 +183,10 @@ def case_qualify(
     else:
         _transition(case, CaseStatus.TO_PROCESS, by, note)
         case.piloted_by_hfds = criticity == Criticity.SIGNIFICANT
-        case.ars_update_due_at = ars_update_due(now, case)
+        # The weekly update is owed to an ARS that follows the case (not to the ARS of a
+        # military hospital whose care is not affected: it knows only that it exists).
+        if workflow.ars_informed(case):
+            case.ars_update_due_at = ars_update_due(now, case)
     _save(case)
     notify.notify_qualification(case)
     return case
@@ -200,9 +198,7 @@ def case_qualify(
 @transaction.atomic
 def case_ask(*, case: Case, by: User, text: str, preserve_evidence: bool = False) -> Question:
     case = _locked(case, None)
-    _open_for_changes(case)
-    if not workflow.can_ask(scope_for(by), case):
-        raise _deny()
+    _check("ask", by, case)
     if not text.strip():
         raise ValidationError({"text": _("Write the question.")})
     question = Question.objects.create(
@@ -220,8 +216,7 @@ def case_ask(*, case: Case, by: User, text: str, preserve_evidence: bool = False
             else _("A question about your declaration")
         ),
         message=question.text,
-        users=notify.structure_users(case),
-        mailboxes=notify.declarant_mailboxes(case),
+        to=notify.structure(case),
     )
     return question
 
@@ -229,10 +224,10 @@ def case_ask(*, case: Case, by: User, text: str, preserve_evidence: bool = False
 @transaction.atomic
 def case_answer(*, question: Question, by: User, answer: str) -> Question:
     case = _locked(question.case, None)
-    _open_for_changes(case)
-    if not workflow.can_answer(scope_for(by), case):
-        raise _deny()
+    _check("answer", by, case)
     question = Question.objects.select_for_update().get(pk=question.pk)
+    if question.case_id != case.pk:
+        raise PermissionDenied
     if question.answered_at is not None:
         raise workflow.TransitionRefused(_("This question has already been answered."))
     if not answer.strip():
@@ -248,8 +243,7 @@ def case_answer(*, question: Question, by: User, answer: str) -> Question:
         purpose="answer",
         subject=_("The declarant answered"),
         message=question.answer,
-        users=[question.asked_by],
-        mailboxes=[question.asked_by.email],
+        to=notify.person(question.asked_by),
     )
     return question
 
@@ -262,9 +256,7 @@ def case_choose_support(
     *, case: Case, by: User, version: int | None, mode: str, reason: str = ""
 ) -> Case:
     case = _locked(case, version)
-    _open_for_changes(case)
-    if not workflow.can_choose_support(scope_for(by), case):
-        raise _deny(_("Only the ARS of the structure's region chooses the support mode."))
+    _check("support", by, case)
     mode = SupportMode(mode)
     case.support_mode = mode
     _event(case, by, EventKind.SUPPORT_MODE, reason=reason, mode=mode)
@@ -274,33 +266,25 @@ def case_choose_support(
         purpose="support_mode",
         subject=_("Support mode: %(mode)s") % {"mode": mode.label},
         message=reason,
-        users=notify.users_with(Role.ACSS_ANALYST),
-        mailboxes=[settings.VIGIE_MAILBOXES["acss"]],
+        to=notify.national("acss", Role.ACSS_ANALYST),
     )
     return case
 
 
 @transaction.atomic
 def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
-    """Add a tracking-sheet entry. A structure reports its own actions; the staff in
-    charge record the rest. Any entry by the ARS itself counts as the weekly update."""
+    """Add a tracking-sheet entry. A structure's declarants report its own actions; the
+    staff in charge record the rest. Any entry by the ARS itself counts as the weekly
+    update."""
     case = _locked(case, None)
-    _open_for_changes(case)
     scope = scope_for(by)
     kind = TrackingKind(kind)
-    if kind == TrackingKind.STRUCTURE_ACTION:
-        allowed = workflow.can_report_structure_action(scope, case) or workflow.can_track(
-            scope, case
-        )
-    else:
-        allowed = workflow.can_track(scope, case)
-    if not allowed:
-        raise _deny()
+    workflow.tracking_check(scope, case, kind)
     if not text.strip():
         raise ValidationError({"text": _("Describe the entry.")})
     entry = TrackingEntry.objects.create(case=case, kind=kind, text=text.strip(), by=by)
     _event(case, by, EventKind.TRACKING, reason=entry.text, entry=entry.pk, tracking=kind)
-    if case.structure.departement.region_id in scope.ars_region_ids:
+    if workflow.own_ars(scope, case) and workflow.ars_informed(case):
         _mark_ars_informed(case, entry.at)
     _save(case)
     if kind != TrackingKind.STRUCTURE_ACTION and not case.is_military:
@@ -309,7 +293,7 @@ def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
             purpose=f"tracking:{kind}",
             subject=str(kind.label),
             message=entry.text,
-            users=notify.structure_users(case),
+            to=notify.structure(case, mailboxes=False),
         )
     return entry
 
@@ -324,9 +308,7 @@ def _mark_ars_informed(case: Case, at: datetime) -> None:
 def case_report_to_ars(*, case: Case, by: User, text: str) -> Case:
     """The weekly progress report to the ARS (SPEC: at least once a week)."""
     case = _locked(case, None)
-    _open_for_changes(case)
-    if not workflow.can_track(scope_for(by), case):
-        raise _deny()
+    _check("report", by, case)
     if not text.strip():
         raise ValidationError({"text": _("Summarise the progress for the ARS.")})
     now = timezone.now()
@@ -338,36 +320,43 @@ def case_report_to_ars(*, case: Case, by: User, text: str) -> Case:
         purpose="ars_update",
         subject=_("Weekly progress report"),
         message=text.strip(),
-        users=notify.ars_users(case),
-        mailboxes=[notify.ars_mailbox(case)],
+        to=notify.ars(case),
     )
     return case
 
 
 @transaction.atomic
-def case_switch_significant(*, case: Case, by: User, version: int | None, reason: str) -> Case:
-    """Task A of phase 4: several incidents of the same kind → significant (phase 4 bis)."""
+def case_switch_significant(
+    *,
+    case: Case,
+    by: User,
+    version: int | None,
+    reason: str,
+    related_case_ids: Iterable[int] = (),
+) -> Case:
+    """Task A of phase 4: several incidents of the same kind → significant (phase 4 bis).
+
+    The other incidents are stored as ids (``related``), never as text: each reader of
+    the timeline or of a message sees only the references it may read."""
     case = _locked(case, version)
-    _open_for_changes(case)
-    if not workflow.can_switch_significant(scope_for(by), case):
-        raise _deny()
-    if case.status != CaseStatus.TO_PROCESS:
-        raise workflow.TransitionRefused(_("Only a case in support can become significant."))
-    if case.is_significant:
-        raise workflow.TransitionRefused(_("This case is already significant."))
+    _check("significant", by, case)
     if not reason.strip():
         raise ValidationError({"reason": _("Explain why the incident is significant.")})
+    wanted = set(related_case_ids) - {case.pk}
+    related = sorted(Case.objects.visible_to(by).filter(pk__in=wanted).values_list("pk", flat=True))
+    if len(related) != len(wanted):
+        raise ValidationError({"related": _("Choose among the cases listed.")})
     case.criticity = Criticity.SIGNIFICANT
     case.piloted_by_hfds = True
-    _event(case, by, EventKind.SIGNIFICANT, reason=reason.strip())
+    _event(case, by, EventKind.SIGNIFICANT, reason=reason.strip(), related=related)
     _save(case)
     notify.notify(
         case,
         purpose="significant",
         subject=_("Incident now significant: piloted by the HFDS (phase 4 bis)"),
         message=reason.strip(),
-        users=notify.users_with(Role.HFDS) + notify.ars_users(case),
-        mailboxes=[settings.VIGIE_MAILBOXES["fssi"], notify.ars_mailbox(case)],
+        to=[*notify.national("fssi", Role.HFDS), *notify.ars(case)],
+        related_case_ids=related,
     )
     return case
 
@@ -375,9 +364,7 @@ def case_switch_significant(*, case: Case, by: User, version: int | None, reason
 @transaction.atomic
 def case_set_crisis(*, case: Case, by: User, version: int | None, on: bool, reason: str) -> Case:
     case = _locked(case, version)
-    _open_for_changes(case)
-    if not workflow.can_set_crisis(scope_for(by), case):
-        raise _deny(_("Only the HFDS/FSSI sets crisis mode, on a significant incident."))
+    _check("crisis", by, case)
     case.crisis_mode = on
     _event(case, by, EventKind.CRISIS, reason=reason, on=on)
     _save(case)
@@ -387,9 +374,7 @@ def case_set_crisis(*, case: Case, by: User, version: int | None, on: bool, reas
 @transaction.atomic
 def case_share_with_cell(*, case: Case, by: User, version: int | None, reason: str = "") -> Case:
     case = _locked(case, version)
-    _open_for_changes(case)
-    if not workflow.can_share_with_cell(scope_for(by), case):
-        raise _deny()
+    _check("share", by, case)
     case.shared_with_cell = True
     _event(case, by, EventKind.SHARED, reason=reason)
     _save(case)
@@ -398,8 +383,7 @@ def case_share_with_cell(*, case: Case, by: User, version: int | None, reason: s
         purpose="shared",
         subject=_("Military hospital case shared with the support cell"),
         message=reason,
-        users=notify.users_with(Role.ACSS_ANALYST),
-        mailboxes=[settings.VIGIE_MAILBOXES["acss"]],
+        to=notify.national("acss", Role.ACSS_ANALYST),
     )
     return case
 
@@ -407,8 +391,7 @@ def case_share_with_cell(*, case: Case, by: User, version: int | None, reason: s
 @transaction.atomic
 def case_end_support(*, case: Case, by: User, version: int | None, reason: str = "") -> Case:
     case = _locked(case, version)
-    if not workflow.can_end_support(scope_for(by), case):
-        raise _deny()
+    _check("end_support", by, case)
     _transition(case, CaseStatus.TO_CLOSE, by, reason)
     case.support_ended_at = timezone.now()
     _save(case)
@@ -417,8 +400,7 @@ def case_end_support(*, case: Case, by: User, version: int | None, reason: str =
         purpose="to_close",
         subject=_("Support ended: your agreement to close is requested"),
         message=reason,
-        users=notify.structure_users(case) + notify.ars_users(case),
-        mailboxes=notify.declarant_mailboxes(case),
+        to=[*notify.structure(case), *notify.people(notify.ars_officers(case))],
     )
     return case
 
@@ -426,13 +408,13 @@ def case_end_support(*, case: Case, by: User, version: int | None, reason: str =
 @transaction.atomic
 def case_resume_support(*, case: Case, by: User, version: int | None, reason: str) -> Case:
     case = _locked(case, version)
-    if not workflow.can_end_support(scope_for(by), case):
-        raise _deny()
+    _check("resume_support", by, case)
     if not reason.strip():
         raise ValidationError({"reason": _("Explain why support resumes.")})
     _transition(case, CaseStatus.TO_PROCESS, by, reason)
     case.support_ended_at = None
-    case.ars_update_due_at = ars_update_due(timezone.now(), case)
+    if workflow.ars_informed(case):
+        case.ars_update_due_at = ars_update_due(timezone.now(), case)
     # Agreements given for the previous end of support no longer hold.
     case.agreements.all().delete()
     _save(case)
@@ -453,13 +435,11 @@ def case_agree(
     opinion_comment: str = "",
 ) -> ClosureAgreement:
     case = _locked(case, None)
-    if case.status != CaseStatus.TO_CLOSE:
-        raise workflow.TransitionRefused(
-            _("Agreement to close is given once support has ended (case “To close”).")
-        )
+    scope = scope_for(by)
+    workflow.action_check("agree", scope, case)
     party = Party(party)
-    if party not in workflow.parties_of(scope_for(by), case):
-        raise _deny(_("You cannot agree on behalf of this party."))
+    if party not in workflow.parties_of(scope, case):
+        raise PermissionDenied(_("You cannot agree on behalf of this party."))
     if case.agreements.filter(party=party).exists():
         raise workflow.TransitionRefused(_("This party has already agreed."))
     if party == Party.STRUCTURE:
@@ -475,9 +455,7 @@ def case_agree(
     return agreement
 
 
-def missing_agreements(case: Case) -> list[str]:
-    given = set(case.agreements.values_list("party", flat=True))
-    return [party for party in workflow.required_parties(case) if party not in given]
+missing_agreements = workflow.missing_agreements
 
 
 @transaction.atomic
@@ -491,15 +469,7 @@ def case_close(
     residual_risks: str = "",
 ) -> Case:
     case = _locked(case, version)
-    if not workflow.can_close(scope_for(by), case):
-        raise _deny()
-    workflow.check_transition(case, CaseStatus.CLOSED)
-    missing = missing_agreements(case)
-    if missing:
-        raise workflow.TransitionRefused(
-            _("Closure needs the agreement of: %(parties)s.")
-            % {"parties": ", ".join(str(Party(p).label) for p in missing)}
-        )
+    _check("close", by, case)
     if not synthesis.strip():
         raise ValidationError({"synthesis": _("Write the synthesis of actions and results.")})
     case.closure_synthesis = synthesis.strip()
@@ -515,10 +485,70 @@ def case_close(
         purpose="closed",
         subject=_("Case closed"),
         message=case.closure_synthesis,
-        users=notify.structure_users(case) + notify.ars_users(case),
-        mailboxes=[*notify.declarant_mailboxes(case), notify.ars_mailbox(case)],
+        to=[*notify.structure(case), *notify.ars(case)],
     )
     return case
+
+
+# --- a structure that moved to another region --------------------------------------------
+
+
+def cases_follow_structures() -> int:
+    """Move the open cases of structures now in another region (a FINESS import or the
+    operator changed their département) to that region's ARS; returns how many moved."""
+    moved = 0
+    stale = (
+        Case.objects.exclude(status=CaseStatus.CLOSED)
+        .exclude(region_id=F("structure__departement__region_id"))
+        .values_list("pk", flat=True)
+    )
+    for case_id in list(stale):
+        with transaction.atomic():
+            case = _locked(Case(pk=case_id), None)
+            if case_follow_structure(case=case):
+                moved += 1
+    return moved
+
+
+def case_follow_structure(*, case: Case) -> bool:
+    """Move one open case (locked by the caller) to its structure's current region: a
+    timeline event, and a notice to both ARS (the former one loses access)."""
+    new_region = case.structure.departement.region
+    if case.is_closed or case.region_id == new_region.pk:
+        return False
+    old_region = case.region
+    notify.notify(
+        case,
+        purpose="region:from",
+        subject=_("Case transferred to %(ars)s") % {"ars": new_region.ars_name},
+        message=_(
+            "The structure now belongs to another region: the case is followed by "
+            "%(ars)s. You no longer have access to it."
+        )
+        % {"ars": new_region.ars_name},
+        to=notify.ars(case),
+    )
+    case.region = new_region
+    _event(
+        case,
+        None,
+        EventKind.REGION,
+        reason=_("Structure moved from %(old)s to %(new)s.")
+        % {"old": old_region.name, "new": new_region.name},
+        from_region=old_region.pk,
+        to_region=new_region.pk,
+    )
+    if case.status == CaseStatus.TO_PROCESS and workflow.ars_informed(case):
+        case.ars_update_due_at = ars_update_due(timezone.now(), case)
+    _save(case)
+    notify.notify(
+        case,
+        purpose="region:to",
+        subject=_("Case transferred to your ARS"),
+        message=_("The structure now belongs to your region: you follow this case from now."),
+        to=notify.ars(case),
+    )
+    return True
 
 
 # --- weekly reminder -------------------------------------------------------------------
@@ -540,22 +570,17 @@ def case_remind_overdue(*, now: datetime | None = None) -> int:
             _event(case, None, EventKind.REMINDER, days=days)
             case.save(update_fields=["last_reminder_at", "updated_at"])
             if case.support_mode == SupportMode.ARS:
-                users, boxes = notify.ars_users(case), [notify.ars_mailbox(case)]
+                to = notify.ars(case)
             elif case.is_military:
-                users, boxes = (
-                    notify.users_with(Role.DEFENCE),
-                    [settings.VIGIE_MAILBOXES["defence"]],
-                )
+                to = notify.national("defence", Role.DEFENCE)
             else:
-                users = notify.users_with(Role.ACSS_ANALYST) + notify.ars_users(case)
-                boxes = [settings.VIGIE_MAILBOXES["acss"], notify.ars_mailbox(case)]
+                to = [*notify.national("acss", Role.ACSS_ANALYST), *notify.ars(case)]
             notify.notify(
                 case,
                 purpose="reminder",
                 subject=_("Weekly update to the ARS overdue"),
                 message=_("No progress reported to the ARS for %(days)s days.") % {"days": days},
-                users=users,
-                mailboxes=boxes,
+                to=to,
             )
             reminded += 1
     return reminded

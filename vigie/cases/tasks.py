@@ -12,3 +12,12 @@ def remind_overdue(timestamp: int) -> int:
     from vigie.cases.services import case_remind_overdue
 
     return case_remind_overdue()
+
+
+@app.periodic(cron="*/10 * * * *", periodic_id="cases_follow_structures")
+@app.task(name="cases.follow_structures", queue="default", queueing_lock="cases_follow_structures")
+def follow_structures(timestamp: int) -> int:
+    """Every 10 minutes: open cases of structures that moved region go to the new ARS."""
+    from vigie.cases.services import cases_follow_structures
+
+    return cases_follow_structures()

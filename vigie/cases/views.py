@@ -41,6 +41,7 @@ from vigie.cases.forms import (
     TrackForm,
 )
 from vigie.cases.models import Case, CaseStatus, Outcome, Party, Question, TrackingKind
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import Scope, scope_for
 from vigie.declarations import selectors as declaration_selectors
 from vigie.directory.models import User
@@ -160,48 +161,6 @@ def _case_or_404(request: HttpRequest, pk: int) -> Case:
     return case
 
 
-def _tracking_kinds(scope: Scope, case: Case) -> list[str]:
-    if workflow.can_track(scope, case):
-        return list(TrackingKind.values)
-    if workflow.can_report_structure_action(scope, case):
-        return [TrackingKind.STRUCTURE_ACTION.value]
-    return []
-
-
-def _allowed(scope: Scope, case: Case) -> dict[str, bool]:
-    """Which forms the page shows: the user's rights and the case's state."""
-    status = case.status
-    is_open = status != CaseStatus.CLOSED
-    in_support = status == CaseStatus.TO_PROCESS
-    own_ars = case.structure.departement.region_id in scope.ars_region_ids
-    return {
-        "qualify": workflow.can_qualify(scope, case)
-        and status == CaseStatus.AWAITING_QUALIFICATION,
-        "ask": is_open and workflow.can_ask(scope, case),
-        "answer": is_open and workflow.can_answer(scope, case),
-        "support": in_support and workflow.can_choose_support(scope, case),
-        "track": is_open and bool(_tracking_kinds(scope, case)),
-        # The ARS's own entries already count as its weekly update.
-        "report": is_open
-        and status != CaseStatus.AWAITING_QUALIFICATION
-        and workflow.can_track(scope, case)
-        and not own_ars,
-        "significant": in_support
-        and not case.is_significant
-        and workflow.can_switch_significant(scope, case),
-        "crisis": is_open
-        and status != CaseStatus.AWAITING_QUALIFICATION
-        and workflow.can_set_crisis(scope, case),
-        "share": is_open
-        and not case.shared_with_cell
-        and workflow.can_share_with_cell(scope, case),
-        "end_support": in_support and workflow.can_end_support(scope, case),
-        "resume_support": status == CaseStatus.TO_CLOSE and workflow.can_end_support(scope, case),
-        "close": status == CaseStatus.TO_CLOSE and workflow.can_close(scope, case),
-        "task_a": workflow.can_ask(scope, case),
-    }
-
-
 def _page(
     request: HttpRequest,
     case: Case,
@@ -211,29 +170,34 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     scope = scope_for(request.user)
-    allowed = _allowed(scope, case)
+    # What this person may do on this case now: the action table, nothing restated.
+    available = workflow.available_actions(scope, case)
+    kinds = workflow.tracking_kinds(scope, case)
+    if kinds:
+        available |= {"track"}
     initial = {"version": case.version}
 
     def form(key: str, form_class: type[CaseActionForm], **kwargs: Any) -> CaseActionForm | None:
         if bound is not None and bound.key == key:
             return bound
-        if not allowed.get(key):
+        if key not in available:
             return None
         return form_class(initial={**initial, **kwargs.pop("initial", {})}, key=key, **kwargs)
 
-    # Shown (and proposed as the significant switch's justification) on open cases only.
-    show_task_a = allowed["task_a"] and not case.is_closed
-    similar = selectors.similar_open_cases(case, request.user) if show_task_a else []
+    # Task A (similar incidents in progress): for the staff who may ask, on open cases.
+    show_task_a = "ask" in available
+    similar = _similar(request, case) if show_task_a else []
     forms: dict[str, CaseActionForm | None] = {
         "qualify": form("qualify", QualifyForm),
         "ask": form("ask", AskForm),
         "support": form("support", SupportModeForm, initial={"mode": case.support_mode or None}),
-        "track": form("track", TrackForm, kinds=_tracking_kinds(scope, case)),
+        "track": form("track", TrackForm, kinds=kinds),
         "report": form("report", ArsUpdateForm),
         "significant": form(
             "significant",
             SignificantForm,
-            initial={"reason": selectors.significant_justification(case, similar)},
+            similar=similar,
+            initial={"related": [item.case.pk for item in similar]},
         ),
         "crisis": form("crisis", CrisisForm, initial={"on": "0" if case.crisis_mode else "1"}),
         "share": form("share", ShareForm),
@@ -247,20 +211,20 @@ def _page(
         answer_form = None
         if bound is not None and bound.key == key:
             answer_form = bound
-        elif allowed["answer"] and question.answered_at is None:
+        elif "answer" in available and question.answered_at is None:
             answer_form = AnswerForm(initial=initial, key=key)
         questions.append({"question": question, "form": answer_form})
     agreements = list(case.agreements.all())
     given = {a.party for a in agreements}
     agree_forms = []
-    if case.status == CaseStatus.TO_CLOSE:
+    if "agree" in available:
         for party in workflow.parties_of(scope, case):
             key = f"agree_{party}"
             if bound is not None and bound.key == key:
                 agree_forms.append(bound)
             elif party not in given:
                 agree_forms.append(AgreeForm(initial=initial, key=key, party=party))
-    missing = [] if case.is_closed else services.missing_agreements(case)
+    missing = [] if case.is_closed else workflow.missing_agreements(case)
     declaration = case.declaration
     structure_tz = declaration_selectors.structure_timezone(case.structure).key
     context = {
@@ -273,10 +237,12 @@ def _page(
         "agreements": agreements,
         "agree_forms": agree_forms,
         "missing_parties": [Party(p).label for p in missing],
+        # Whoever closes sees what the closure still waits for.
+        "closer": case.status == CaseStatus.TO_CLOSE and workflow.may("close", scope, case),
         "required_parties": [Party(p).label for p in workflow.required_parties(case)],
         "similar": similar,
         "show_task_a": show_task_a,
-        "timeline": timeline_rows(case),
+        "timeline": timeline_rows(case, request.user),
         "sections": declaration_selectors.declaration_sections(declaration),
         "attachments": declaration_selectors.attachments_of(request.user, declaration),
         "structure_tz": structure_tz,
@@ -285,6 +251,10 @@ def _page(
         "action_error": error,
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+def _similar(request: HttpRequest, case: Case) -> list[selectors.SimilarCase]:
+    return selectors.similar_open_cases(case, request.user)
 
 
 @login_required
@@ -303,26 +273,23 @@ def _act(
     case: Case,
     form: CaseActionForm,
     *,
-    may: bool,
+    action: str,
     run: Run,
     done: str,
     anchor: str,
 ) -> HttpResponse:
-    """Validate, call the service, and either redirect or show the page again."""
-    if not may:
+    """Validate, call the service, and either redirect or show the page again.
+
+    A person who may never take ``action`` on this case gets 403; one whose page was
+    stale (the case moved on) sees why, with what it typed kept."""
+    if not workflow.may(action, scope_for(request.user), case):
         raise PermissionDenied
     if not form.is_valid():
         return _page(request, case, bound=form)
     try:
         run(case, _user(request), form.cleaned_data)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-        else:
-            for problem in error.messages:
-                form.add_error(None, problem)
+        form_add_service_errors(form, error)
         return _page(request, case, bound=form)
     except workflow.ConcurrentEdit as error:
         # Resubmitting after a look at the case as it is now must work: new version.
@@ -347,12 +314,12 @@ def _setup(request: HttpRequest, pk: int) -> tuple[Case, Scope]:
 @login_required
 @require_POST
 def case_qualify(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         QualifyForm(request.POST, key="qualify"),
-        may=workflow.can_qualify(scope, case),
+        action="qualify",
         run=lambda c, by, d: services.case_qualify(
             case=c,
             by=by,
@@ -369,12 +336,12 @@ def case_qualify(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_ask(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         AskForm(request.POST, key="ask"),
-        may=workflow.can_ask(scope, case),
+        action="ask",
         run=lambda c, by, d: services.case_ask(
             case=c, by=by, text=d["text"], preserve_evidence=d["preserve_evidence"]
         ),
@@ -386,7 +353,7 @@ def case_ask(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     question: Question = get_object_or_404(
         Question.objects.visible_to(request.user), pk=question_id, case=case
     )
@@ -394,7 +361,7 @@ def case_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse
         request,
         case,
         AnswerForm(request.POST, key=f"answer{question.pk}"),
-        may=workflow.can_answer(scope, case),
+        action="answer",
         run=lambda c, by, d: services.case_answer(question=question, by=by, answer=d["answer"]),
         done=_("Your answer was sent."),
         anchor=f"question-{question.pk}",
@@ -404,12 +371,12 @@ def case_answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse
 @login_required
 @require_POST
 def case_choose_support(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         SupportModeForm(request.POST, key="support"),
-        may=workflow.can_choose_support(scope, case),
+        action="support",
         run=lambda c, by, d: services.case_choose_support(
             case=c, by=by, version=_version(d), mode=d["mode"], reason=d["reason"]
         ),
@@ -422,14 +389,17 @@ def case_choose_support(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_track(request: HttpRequest, pk: int) -> HttpResponse:
     case, scope = _setup(request, pk)
-    kinds = _tracking_kinds(scope, case)
+    if workflow.may("track", scope, case):
+        action, kinds = "track", list(TrackingKind.values)
+    else:
+        action, kinds = "track_structure_action", [TrackingKind.STRUCTURE_ACTION.value]
     if request.POST.get("kind") in set(TrackingKind.values) - set(kinds):
         raise PermissionDenied  # e.g. a structure recording the cell's analysis
     return _act(
         request,
         case,
         TrackForm(request.POST, key="track", kinds=kinds),
-        may=bool(kinds),
+        action=action,
         run=lambda c, by, d: services.case_track(case=c, by=by, kind=d["kind"], text=d["text"]),
         done=_("The entry was added to the tracking sheet."),
         anchor="tracking",
@@ -439,12 +409,12 @@ def case_track(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_report_to_ars(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         ArsUpdateForm(request.POST, key="report"),
-        may=workflow.can_track(scope, case),
+        action="report",
         run=lambda c, by, d: services.case_report_to_ars(case=c, by=by, text=d["text"]),
         done=_("The progress report was sent to the ARS."),
         anchor="tracking",
@@ -454,14 +424,18 @@ def case_report_to_ars(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_switch_significant(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
-        SignificantForm(request.POST, key="significant"),
-        may=workflow.can_switch_significant(scope, case),
+        SignificantForm(request.POST, key="significant", similar=_similar(request, case)),
+        action="significant",
         run=lambda c, by, d: services.case_switch_significant(
-            case=c, by=by, version=_version(d), reason=d["reason"]
+            case=c,
+            by=by,
+            version=_version(d),
+            reason=d["reason"],
+            related_case_ids=d.get("related") or [],
         ),
         done=_("The incident is now significant: the HFDS pilots it."),
         anchor="task-a",
@@ -471,12 +445,12 @@ def case_switch_significant(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_set_crisis(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         CrisisForm(request.POST, key="crisis"),
-        may=workflow.can_set_crisis(scope, case),
+        action="crisis",
         run=lambda c, by, d: services.case_set_crisis(
             case=c, by=by, version=_version(d), on=d["on"], reason=d["reason"]
         ),
@@ -488,12 +462,12 @@ def case_set_crisis(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_share_with_cell(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         ShareForm(request.POST, key="share"),
-        may=workflow.can_share_with_cell(scope, case),
+        action="share",
         run=lambda c, by, d: services.case_share_with_cell(
             case=c, by=by, version=_version(d), reason=d["reason"]
         ),
@@ -505,12 +479,12 @@ def case_share_with_cell(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_end_support(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         EndSupportForm(request.POST, key="end_support"),
-        may=workflow.can_end_support(scope, case),
+        action="end_support",
         run=lambda c, by, d: services.case_end_support(
             case=c, by=by, version=_version(d), reason=d["reason"]
         ),
@@ -522,12 +496,12 @@ def case_end_support(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_resume_support(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         ResumeSupportForm(request.POST, key="resume_support"),
-        may=workflow.can_end_support(scope, case),
+        action="resume_support",
         run=lambda c, by, d: services.case_resume_support(
             case=c, by=by, version=_version(d), reason=d["reason"]
         ),
@@ -539,14 +513,14 @@ def case_resume_support(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_agree(request: HttpRequest, pk: int, party: str) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     if party not in Party.values:
         raise Http404
     return _act(
         request,
         case,
         AgreeForm(request.POST, key=f"agree_{party}", party=party),
-        may=party in workflow.parties_of(scope, case),
+        action="agree",
         run=lambda c, by, d: services.case_agree(
             case=c,
             by=by,
@@ -563,12 +537,12 @@ def case_agree(request: HttpRequest, pk: int, party: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    case, scope = _setup(request, pk)
+    case = _case_or_404(request, pk)
     return _act(
         request,
         case,
         CloseForm(request.POST, key="close"),
-        may=workflow.can_close(scope, case),
+        action="close",
         run=lambda c, by, d: services.case_close(
             case=c,
             by=by,

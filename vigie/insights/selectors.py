@@ -64,6 +64,6 @@ def case_report_context(user: Any, case: Case) -> dict[str, Any]:
         "obligations": case_obligations(user, case),
         "indicators": list(indicators_visible(user).filter(case=case)),
         "delays": case_delays(case),
-        "timeline": timeline_rows(case),
+        "timeline": timeline_rows(case, user),
         "generated_at": timezone.now(),
     }

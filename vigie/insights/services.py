@@ -9,7 +9,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.cases import workflow
-from vigie.cases.models import Case, CaseStatus
-from vigie.cases.notify import notify, structure_users, users_with
+from vigie.cases.models import Case, CaseStatus, EventKind, TimelineEvent
+from vigie.cases.notify import national, notify, structure, users_with
 from vigie.cases.scopes import case_filter
 from vigie.core.scoping import Scope, scope_for
 from vigie.directory.models import Role, User
@@ -32,11 +32,6 @@ from vigie.notifications.services import notification_create
 CELL_SCOPE = Scope(user_id=0, roles=frozenset({"acss_analyst"}))
 
 
-def can_handle(user: Any, case: Case) -> bool:
-    """Staff handling the case (cell, HFDS, its ARS, defence chain for military cases)."""
-    return workflow.can_track(scope_for(user), case)
-
-
 # --- indicators ------------------------------------------------------------------------
 
 
@@ -44,8 +39,8 @@ def can_handle(user: Any, case: Case) -> bool:
 def indicator_add(
     *, case: Case, by: User, kind: str, value: str, tlp: str = "", comment: str = ""
 ) -> Indicator:
-    if not can_handle(by, case):
-        raise PermissionDenied
+    case = _locked(case)
+    workflow.action_check("indicator", scope_for(by), case)
     normalised = normalise(kind, value)
     if Indicator.objects.filter(case=case, kind=kind, normalised=normalised).exists():
         raise ValidationError({"value": _("This indicator is already recorded on the case.")})
@@ -101,19 +96,45 @@ def obligations_sync(*, case: Case) -> list[Obligation]:
 
 @transaction.atomic
 def obligation_record(*, case: Case, by: User, kind: str, done_at: datetime) -> Obligation:
-    """Record when a notification was made (staff handling the case)."""
-    if not can_handle(by, case):
-        raise PermissionDenied
+    """Record when a notification was made (staff handling the case), on the timeline."""
+    case = _locked(case)
+    workflow.action_check("obligation", scope_for(by), case)
     if done_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"done_at": _("The date cannot be in the future.")})
+    detected_at = case.declaration.detected_at
+    if detected_at is not None and done_at < detected_at:
+        raise ValidationError(
+            {"done_at": _("The notification cannot have been made before the detection.")}
+        )
     obligations = {o.kind: o for o in obligations_sync(case=case)}
     obligation = obligations.get(kind)
     if obligation is None:
         raise ValidationError(_("This case does not owe this notification."))
+    previous = obligation.done_at
     obligation.done_at = done_at
     obligation.done_by = by
     obligation.save(update_fields=["done_at", "done_by"])
+    TimelineEvent.objects.create(
+        case=case,
+        actor=by,
+        kind=EventKind.OBLIGATION,
+        reason=str(ObligationKind(kind).label),
+        data={
+            "obligation": kind,
+            "done_at": done_at.isoformat(),
+            "previous": previous.isoformat() if previous else None,
+        },
+    )
     return obligation
+
+
+def _locked(case: Case) -> Case:
+    """The case, locked for the rest of the transaction (a closure waits for us)."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("region", "structure__departement__region", "declaration")
+        .get(pk=case.pk)
+    )
 
 
 # Cases opened in this window have their obligations created or updated by the task.
@@ -190,24 +211,22 @@ def _remind(obligation: Obligation, now: datetime) -> None:
         )
     message = message % {"due": due, "tz": zone.key}
     if case.is_military and not case.shared_with_cell:
-        cell_users, cell_box = users_with(Role.DEFENCE), settings.VIGIE_MAILBOXES["defence"]
+        cell = national("defence", Role.DEFENCE)
     else:
-        cell_users, cell_box = users_with(Role.ACSS_ANALYST), settings.VIGIE_MAILBOXES["acss"]
+        cell = national("acss", Role.ACSS_ANALYST)
     notify(
         case,
         purpose=f"obligation:{obligation.kind}:cell",
         subject=subject,
         message=message,
-        users=cell_users,
-        mailboxes=[cell_box],
+        to=cell,
     )
     notify(
         case,
         purpose=f"obligation:{obligation.kind}:structure",
         subject=subject,
         message=message,
-        users=structure_users(case),
-        mailboxes=[case.declaration.declarant_email, case.structure.ssi_mailbox],
+        to=structure(case),
     )
 
 

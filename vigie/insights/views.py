@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from vigie.cases import selectors as case_selectors
+from vigie.cases import workflow
 from vigie.cases.models import Case
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
 from vigie.directory.models import Region, User
 from vigie.insights import exports, selectors, services, stats
@@ -209,16 +211,16 @@ def case_report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    if not services.can_handle(request.user, case):
+    if not workflow.may("indicator", scope_for(request.user), case):
         raise PermissionDenied
     form = IndicatorForm(request.POST)
     if form.is_valid():
         try:
             services.indicator_add(case=case, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            form_add_service_errors(form, error)
+        except workflow.TransitionRefused as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Indicator recorded."))
             return redirect(reverse("cases:detail", args=[case.pk]) + "#indicators")
@@ -234,7 +236,7 @@ def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def obligation_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     case = _case(request, pk)
-    if not services.can_handle(request.user, case):
+    if not workflow.may("obligation", scope_for(request.user), case):
         raise PermissionDenied
     if kind not in ObligationKind.values:
         raise Http404
@@ -245,8 +247,9 @@ def obligation_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 case=case, by=_user(request), kind=kind, done_at=form.cleaned_data["done_at"]
             )
         except ValidationError as error:
-            for problem in error.messages:
-                form.add_error("done_at", problem)
+            form_add_service_errors(form, error)
+        except workflow.TransitionRefused as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Notification recorded as made."))
             return redirect(reverse("cases:detail", args=[case.pk]) + "#obligations")

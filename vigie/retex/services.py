@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from vigie.cases import workflow
 from vigie.cases.models import Case
 from vigie.core.scoping import scope_for
 from vigie.directory.models import User
@@ -27,13 +28,9 @@ from vigie.retex.models import (
 
 
 def can_write_retex(user: Any, case: Case) -> bool:
-    """ACSS and HFDS/FSSI, or an officer of the case's ARS, on a case they may read."""
-    scope = scope_for(user)
-    if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
-        return False
-    if scope.has("acss_analyst", "hfds"):
-        return True
-    return case.structure.departement.region_id in scope.ars_region_ids
+    """Whoever the action table's "retex" row names: the ACSS, the HFDS/FSSI or the
+    officers of the case's ARS, on a case they may read (written once it is closed)."""
+    return workflow.may("retex", scope_for(user), case)
 
 
 def can_publish(user: Any) -> bool:
@@ -42,12 +39,14 @@ def can_publish(user: Any) -> bool:
 
 
 def _check_writer(case: Case, by: User) -> None:
-    if not can_write_retex(by, case):
+    refused = workflow.refusal("retex", scope_for(by), case)
+    if refused is None:
+        return
+    if refused.forbidden:
         raise PermissionDenied(
             _("Only the ACSS, the HFDS/FSSI or the case's ARS write its lessons learned.")
         )
-    if not case.is_closed:
-        raise ValidationError(_("Lessons learned are written once the case is closed."))
+    raise ValidationError(refused.message)
 
 
 @transaction.atomic

@@ -7,7 +7,9 @@ from typing import Any
 
 from django import template
 
-from vigie.insights import selectors, services
+from vigie.cases import workflow
+from vigie.core.scoping import scope_for
+from vigie.insights import selectors
 from vigie.insights.clock import structure_zone
 from vigie.insights.forms import IndicatorForm, ObligationForm
 
@@ -18,10 +20,10 @@ register = template.Library()
 def case_insights(context: template.Context, case: Any) -> dict[str, Any]:
     request = context["request"]
     user = request.user
-    handles = services.can_handle(user, case)
+    available = workflow.available_actions(scope_for(user), case)
     zone = structure_zone(case.structure)
     obligations = selectors.case_obligations(user, case)
-    if handles and not case.is_closed:
+    if "obligation" in available:
         for row in obligations:
             if row["status"] != "done":
                 row["form"] = ObligationForm(zone=zone, auto_id=f"id_{row['kind']}_%s")
@@ -31,6 +33,6 @@ def case_insights(context: template.Context, case: Any) -> dict[str, Any]:
         "zone": zone.key,
         "obligations": obligations,
         "indicators": list(selectors.indicators_visible(user).filter(case=case)),
-        "indicator_form": IndicatorForm() if handles and not case.is_closed else None,
+        "indicator_form": IndicatorForm() if "indicator" in available else None,
         "csrf_token": context.get("csrf_token"),
     }
