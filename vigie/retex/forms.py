@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -34,11 +35,17 @@ class RetexForm(DsfrBaseForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, candidate_ids: Iterable[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["similar_cases"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = candidates
+        # Only cases the user reads: a link another writer made to a case the user may
+        # not read is neither shown (its reference) nor offered.
+        field.queryset = (
+            Case.objects.visible_to(user)
+            .filter(pk__in=list(candidate_ids))
+            .select_related("declaration__incident_type")
+        )
         field.label_from_instance = lambda obj: (  # type: ignore[method-assign]
             f"{obj.reference} — {obj.declaration.incident_type or '—'}"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from vigie.cases.models import Case
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
 from vigie.directory.models import User
 from vigie.retex import selectors, services
@@ -29,14 +30,6 @@ def _require_sharing_base(request: HttpRequest) -> None:
     scope = scope_for(request.user)
     if not (scope.has("acss_analyst", "hfds") or scope.ars_region_ids):
         raise PermissionDenied(_("The RETEX sharing base is for the ACSS, the HFDS and the ARS."))
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -102,15 +95,20 @@ def retex_edit(request: HttpRequest, case_pk: int) -> HttpResponse:
     retex = selectors.retex_for_case(request.user, case)
     candidates = selectors.similar_cases_suggest(request.user, case)
     linked = retex.similar_cases.all() if retex else Case.objects.none()
-    choices = Case.objects.filter(
-        pk__in=[*candidates.values_list("pk", flat=True), *linked.values_list("pk", flat=True)]
-    ).select_related("declaration__incident_type")
-    form = RetexForm(request.POST or None, initial=RetexForm.initial_for(retex), candidates=choices)
+    form = RetexForm(
+        request.POST or None,
+        initial=RetexForm.initial_for(retex),
+        user=request.user,
+        candidate_ids=[
+            *candidates.values_list("pk", flat=True),
+            *linked.values_list("pk", flat=True),
+        ],
+    )
     if request.method == "POST" and form.is_valid():
         try:
             retex = services.retex_write(case=case, by=_user(request), **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The lessons learned have been saved."))
             return redirect("retex:detail", retex.pk)
@@ -163,7 +161,7 @@ def publication_review(request: HttpRequest, pk: int) -> HttpResponse:
                 **data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The anonymised lessons learned are published."))
             return redirect("portal:retex_detail", publication.slug)
