@@ -28,6 +28,7 @@ from tests.security.case_world import (
 )
 from vigie.cases import workflow
 from vigie.cases.models import Case, CaseStatus, TimelineEvent
+from vigie.cases.scopes import case_readable
 from vigie.core.scoping import forget_scope, scope_for
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,21 @@ def test_services_do_what_the_table_says(
                 if wrote:
                     mismatches.append((action, role, "refused but wrote", outcome))
     assert mismatches == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_python_reading_rule_is_the_sql_one(
+    world: Any, make_user: Any, make_case: Callable[..., Case], kind: str
+) -> None:
+    """case_level() (actions, messages) and case_filter() (every read) agree for every
+    person on every state of every kind of case."""
+    military_declarant(world, make_user)
+    for state in STATES:
+        case = case_in(world, make_case, kind, state)
+        for role in ROLES:
+            user = who(world, kind, role)
+            sql = Case.objects.visible_to(user).filter(pk=case.pk).exists()
+            assert case_readable(scope_for(user), case) is sql, (state, role)
 
 
 # --- the table keeps the texts' invariants ---------------------------------------------
