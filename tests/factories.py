@@ -11,6 +11,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.utils import timezone
 
+from vigie.core.scoping import forget_scope
 from vigie.declarations.models import IncidentType
 from vigie.directory.models import (
     Departement,
@@ -159,6 +160,7 @@ def login_with_mfa(client: Client, user: Any) -> Client:
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if totp is None:
         totp = TOTP.activate(user, generate_totp_secret()).instance
+        forget_scope(user)  # a scope cached on this object still says "no TOTP"
     client.force_login(user)
     request = RequestFactory().get("/")
     request.session = client.session
