@@ -202,6 +202,13 @@ class UserManager(BaseUserManager.from_queryset(ScopedQuerySet)):  # type: ignor
         return self._create(email, password, **extra)
 
 
+# Who changed an account's address or its admin flags, and when (never the password hash:
+# only these fields are copied, and only their changes make an event).
+@pghistory.track(
+    fields=["email", "is_active", "is_staff", "is_superuser"],
+    obj_field=pghistory.ObjForeignKey(related_name="events"),
+    model_name="UserEvent",
+)
 class User(AbstractUser):
     """A person with an account. Logs in by e-mail; rights come from memberships."""
 

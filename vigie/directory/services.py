@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from vigie.core.scoping import forget_scope, scope_for
 from vigie.directory.models import (
@@ -66,8 +68,10 @@ def membership_grant(
 ) -> Membership:
     """Give ``user`` a role. Only an administrator grants national and regional roles."""
     role = Role(role)
+    by_administrator = False
     if by is not None:
         scope = scope_for(by)
+        by_administrator = scope.is_administrator
         allowed = scope.is_administrator or (
             role in (Role.DECLARANT, Role.STRUCTURE_MEMBER)
             and structure is not None
@@ -75,6 +79,8 @@ def membership_grant(
         )
         if not allowed:
             raise PermissionDenied(_("You are not allowed to grant this role."))
+        if by.pk == user.pk:
+            raise PermissionDenied(SELF_GRANT_MESSAGE)
     membership = Membership(
         user=user, role=role, structure=structure, region=region, vendor=vendor, granted_by=by
     )
@@ -92,13 +98,63 @@ def membership_grant(
     )
     if existing:
         return existing
-    membership.save()
-    if role == Role.ADMINISTRATOR:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-        user.groups.add(administrators_group())
+    with pghistory.context(user=by.pk if by is not None else None):
+        membership.save()
+        if role == Role.ADMINISTRATOR:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            user.groups.add(administrators_group())
     forget_scope(user)
+    if by is not None and by_administrator:
+        grant_announce(by=by, user=user, what=membership_label(membership))
     return membership
+
+
+SELF_GRANT_MESSAGE = _lazy("You cannot grant a role to yourself: another administrator must do it.")
+
+
+def membership_label(membership: Membership) -> str:
+    """The role and what it is attached to, as shown to administrators."""
+    target = membership.structure or membership.region or membership.vendor
+    label = str(Role(membership.role).label)
+    return f"{label} ({target})" if target else label
+
+
+def administrators(*, excluding: User | None = None) -> list[User]:
+    """Active administrators and superusers, but ``excluding``."""
+    holders = Membership.objects.active().filter(role=Role.ADMINISTRATOR).values("user_id")
+    people = User.objects.filter(Q(pk__in=holders) | Q(is_superuser=True), is_active=True)
+    if excluding is not None:
+        people = people.exclude(pk=excluding.pk)
+    return list(people.order_by("pk"))
+
+
+def grant_announce(*, by: User, user: User, what: str) -> None:
+    """Tell the other administrators that ``by`` granted ``what`` to ``user``: in the app
+    and by e-mail (queued in the grant's transaction, sent after it commits). Nobody
+    raises rights unseen, not even an administrator."""
+    # notifications sits above directory (it imports its models): imported on use.
+    from vigie.notifications.services import email_queue, notification_create
+
+    readers = administrators(excluding=by)
+    if not readers:
+        return
+    path = reverse("admin:directory_user_change", args=[user.pk])
+    context = {"by": by, "user": user, "what": what, "link": f"{settings.SITE_URL}{path}"}
+    notification_create(
+        users=readers,
+        title=_("Rights granted by an administrator"),
+        body=_("%(by)s granted %(what)s to %(user)s.") % context,
+        url=path,
+        topic=f"grant:{user.pk}",
+    )
+    email_queue(
+        to=[reader.email for reader in readers],
+        template="directory/email/grant_notice",
+        context={**context, "site_url": settings.SITE_URL},
+        topic=f"grant:{user.pk}",
+        purpose="grant",
+    )
 
 
 # Apps whose data the platform operator manages in the Django admin. Case content is
