@@ -139,8 +139,9 @@ class DeclarationInput(serializers.Serializer):
         allow_blank=True,
         default=None,
         help_text=_(
-            "The portal's own identifier. Sending the same identifier again returns the "
-            "declaration already filed (HTTP 200) instead of creating a duplicate."
+            "The portal's own identifier. Sending the same identifier again from the same "
+            "account returns the declaration it already filed (HTTP 200) instead of "
+            "creating a duplicate; identifiers are not shared between accounts."
         ),
     )
 

@@ -108,8 +108,8 @@ class DeclarationCreateApi(JsonApiView):
             200: OpenApiResponse(
                 DeclarationOutput,
                 description=_(
-                    "A declaration with this external_id was already filed: it is "
-                    "returned unchanged."
+                    "This account already filed a declaration with this external_id: "
+                    "it is returned unchanged."
                 ),
             ),
             400: _error(_("Invalid data: `errors` names each bad field.")),
@@ -155,7 +155,7 @@ class DeclarationCreateApi(JsonApiView):
         except IntegrityError:
             # Two concurrent calls with the same external_id: the loser returns the winner.
             existing = Declaration.objects.filter(
-                external_id=external_id, structure=structure
+                created_by_id=request.user.pk, external_id=external_id, structure=structure
             ).first()
             if external_id is None or existing is None:
                 raise

@@ -130,9 +130,12 @@ class Declaration(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=DeclarationSource.choices, default=DeclarationSource.WEB
     )
-    # Identifier given by the national portal, so a repeated API call is not a duplicate.
-    external_id = models.CharField(
-        _("portal identifier"), max_length=100, unique=True, null=True, blank=True
+    # Identifier given by the caller of the API (the national portal), so a repeated call
+    # is not a duplicate. Unique per account: another account's identifiers are none of
+    # the caller's business (a shared namespace would tell who used which). NULL when
+    # none was given (the API answers null), left out of the unique constraint.
+    external_id = models.CharField(  # noqa: DJ001
+        _("portal identifier"), max_length=100, null=True, blank=True
     )
     structure = models.ForeignKey(
         Structure,
@@ -250,7 +253,12 @@ class Declaration(models.Model):
                 name="declaration_submitted_has_reference",
                 condition=models.Q(status="draft")
                 | models.Q(reference__isnull=False, submitted_at__isnull=False),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="declaration_external_id_per_account",
+            ),
         ]
 
     def __str__(self) -> str:

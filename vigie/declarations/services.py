@@ -244,20 +244,23 @@ def declaration_file(
 ) -> tuple[Declaration, bool]:
     """Create and submit a declaration in one go (API). Returns (declaration, created).
 
-    The same ``external_id`` twice returns the first declaration: a portal retrying a
-    call after a timeout never creates a duplicate.
+    The same ``external_id`` twice from the same account returns its first declaration:
+    a portal retrying a call after a timeout never creates a duplicate. Identifiers are
+    the caller's own: one that another account used is a fresh one here, so the answer
+    says nothing about anybody else's declarations.
     """
     # Rights first: a known external_id must not reveal a declaration to anybody.
     if not can_declare_for(by, structure):
         raise PermissionDenied(_("You are not a declarant of this structure."))
     if external_id:
-        existing = Declaration.objects.filter(external_id=external_id).first()
+        existing = Declaration.objects.filter(created_by=by, external_id=external_id).first()
         if existing is not None:
             if existing.structure_id != structure.pk:
                 raise ValidationError(
                     {
                         "external_id": _(
-                            "This portal identifier is already used by another declaration."
+                            "This portal identifier is already used by another of your "
+                            "declarations."
                         )
                     }
                 )
@@ -274,7 +277,7 @@ def declaration_file(
     except IntegrityError:
         # The same call arrived twice at once: the unique index made this one wait for
         # the other to commit; answer with the declaration it created.
-        existing = Declaration.objects.filter(external_id=external_id).first()
+        existing = Declaration.objects.filter(created_by=by, external_id=external_id).first()
         if external_id and existing is not None and existing.structure_id == structure.pk:
             return existing, False
         raise
