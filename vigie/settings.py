@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "vigie.alerts",
     "vigie.insights",
     "vigie.api",
+    "vigie.home",  # last: the loaders that need every app
 ]
 
 MIDDLEWARE = [
@@ -189,7 +190,13 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# An address counts only once verified: an added one waits, unverified, until the link
+# e-mailed to it is followed, and never becomes the main (sign-in) address before that
+# (vigie/core/identity_views.py: allauth lets an account without any verified address
+# promote an unverified one). Designations match verified addresses only
+# (vigie/directory/services.py). Not ACCOUNT_CHANGE_EMAIL: it replaces the current
+# address, and accounts opened by the operator have an unverified one (it would be lost).
+ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from vigie.core.scoping import scope_for
 from vigie.directory import services
 from vigie.directory.models import Membership, Role, User
+from vigie.notifications.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_only_an_administrator_grants_staff_roles(world: Any) -> None:
 
 
 def test_director_designates_and_revokes_a_declarant(world: Any) -> None:
-    delegation, created = services.declarant_designate_person(
+    invitation = services.declarant_invite(
         structure=world.paris,
         by=world.director_paris,
         email="Rssi@Paris.test",
@@ -41,22 +42,29 @@ def test_director_designates_and_revokes_a_declarant(world: Any) -> None:
         last_name="Dubois",
         job_title="RSSI",
     )
-    assert created
-    person = delegation.user
-    assert person.email == "rssi@paris.test"
-    assert not person.has_usable_password()
+    assert invitation.email == "rssi@paris.test"
+    assert not User.objects.filter(email="rssi@paris.test").exists()  # nothing granted yet
+    person = services.invitation_accept_new_account(
+        invitation=invitation,
+        password="Un-Mot-De-Passe-Solide-2026",
+        first_name="Léa",
+        last_name="Dubois",
+    )
+    assert person.email == "rssi@paris.test" and person.job_title == "RSSI"
+    assert person.check_password("Un-Mot-De-Passe-Solide-2026")
     assert scope_for(person).declarant_structure_ids == {world.paris.pk}
+    delegation = Membership.objects.get(user=person, structure=world.paris)
     assert delegation.granted_by == world.director_paris
 
-    # Designating again keeps the same dated delegation.
-    again, created_again = services.declarant_designate_person(
+    # Designating again, accepted again: the same dated delegation.
+    again = services.declarant_invite(
         structure=world.paris,
         by=world.director_paris,
         email="rssi@paris.test",
         first_name="Léa",
         last_name="Dubois",
     )
-    assert again.pk == delegation.pk and not created_again
+    assert services.invitation_accept(invitation=again, user=person).pk == delegation.pk
 
     with pytest.raises(ValidationError):
         services.membership_revoke(membership=delegation, by=world.director_paris, reason=" ")
@@ -78,16 +86,27 @@ def test_someone_else_cannot_designate(world: Any) -> None:
             services.declarant_designate(structure=world.paris, user=world.nobody, by=intruder)
 
 
-def test_new_declarant_receives_an_invitation(
-    world: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        services.declarant_designate_person(
-            structure=world.paris,
-            by=world.director_paris,
-            email="nouveau@paris.test",
-            first_name="Paul",
-            last_name="Petit",
-        )
-    assert [m.to for m in mailoutbox] == [["nouveau@paris.test"]]
-    assert "/compte/password/reset/key/" in mailoutbox[0].body
+def test_someone_else_cannot_invite(world: Any) -> None:
+    for intruder in (world.declarant_lyon, world.ars_idf, world.acss):
+        with pytest.raises(PermissionDenied):
+            services.declarant_invite(
+                structure=world.paris,
+                by=intruder,
+                email="x@paris.test",
+                first_name="X",
+                last_name="Y",
+            )
+
+
+def test_designated_person_receives_an_invitation(world: Any) -> None:
+    services.declarant_invite(
+        structure=world.paris,
+        by=world.director_paris,
+        email="nouveau@paris.test",
+        first_name="Paul",
+        last_name="Petit",
+    )
+    [email] = OutgoingEmail.objects.filter(topic__startswith="invitation:")
+    assert email.to == ["nouveau@paris.test"]
+    assert "/structures/invitations/" in email.body
+    assert "Bonjour Paul Petit" in email.body

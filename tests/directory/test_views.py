@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from tests.core.test_scoping import EXPECTED_STRUCTURES
 from tests.factories import client_for
 from vigie.directory.models import Membership
+from vigie.notifications.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +66,7 @@ def test_anonymous_is_sent_to_login() -> None:
     assert response.status_code == 302 and response["Location"].startswith("/compte/login/")
 
 
-def test_director_designates_and_revokes_through_the_pages(
-    world: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
-) -> None:
+def test_director_designates_and_revokes_through_the_pages(world: Any) -> None:
     client = client_for(world.director_paris)
     url = f"/structures/{world.paris.finess}/declarants/"
     invalid = client.post(url, {"email": "pas-une-adresse", "first_name": "Léa", "last_name": ""})
@@ -74,22 +74,39 @@ def test_director_designates_and_revokes_through_the_pages(
     assert invalid.status_code == 200
     assert "Le formulaire contient des erreurs" in page
     assert 'value="Léa"' in page  # nothing typed is lost
-    with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(
-            url,
-            {
-                "email": "lea.dubois@paris.test",
-                "first_name": "Léa",
-                "last_name": "Dubois",
-                "job_title": "RSSI",
-            },
-        )
+    done = client.post(
+        url,
+        {
+            "email": "lea.dubois@paris.test",
+            "first_name": "Léa",
+            "last_name": "Dubois",
+            "job_title": "RSSI",
+        },
+    )
     assert done.status_code == 302
-    assert mailoutbox[0].to == ["lea.dubois@paris.test"]
-    assert "Votre identifiant est votre adresse électronique" in mailoutbox[0].body
+    [invitation] = OutgoingEmail.objects.filter(to=["lea.dubois@paris.test"])
+    assert "accepter" in invitation.body and world.paris.name in invitation.body
+    waiting = client.get(f"/structures/{world.paris.finess}/").content.decode()
+    assert "Invitations pas encore acceptées" in waiting and "lea.dubois@paris.test" in waiting
+    assert not Membership.objects.filter(user__email="lea.dubois@paris.test").exists()
+
+    # Léa follows the link and opens her account: the delegation takes effect.
+    link = re.search(r"https?://[^/\s]+(/structures/invitations/\S+/)", invitation.body)
+    assert link
+    accepted = Client().post(
+        link.group(1),
+        {
+            "first_name": "Léa",
+            "last_name": "Dubois",
+            "password": "Un-Mot-De-Passe-Solide-2026",
+            "password_again": "Un-Mot-De-Passe-Solide-2026",
+        },
+    )
+    assert accepted.status_code == 302
     delegation = Membership.objects.get(user__email="lea.dubois@paris.test")
     detail = client.get(f"/structures/{world.paris.finess}/").content.decode()
     assert "Léa Dubois" in detail and "Active" in detail
+    assert "Invitations pas encore acceptées" not in detail
 
     revoke_url = f"/structures/{world.paris.finess}/declarants/{delegation.pk}/revoquer/"
     missing_reason = client.post(revoke_url, {"reason": ""})

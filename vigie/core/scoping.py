@@ -178,8 +178,12 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
 
 def forget_scope(user: Any) -> None:
     """Drop a cached scope after the user's memberships changed."""
-    if hasattr(user, "_vigie_scope"):
-        del user._vigie_scope
+    # scope_for caches in the object's own __dict__; for request.user (a lazy object)
+    # that is the wrapper's, where ``del`` cannot reach (it deletes on the wrapped user).
+    vars(user).pop("_vigie_scope", None)
+    wrapped = vars(user).get("_wrapped")
+    if wrapped is not None and hasattr(wrapped, "__dict__"):
+        vars(wrapped).pop("_vigie_scope", None)
 
 
 def scope_rule(model: type[models.Model]) -> Callable[[Rule], Rule]:

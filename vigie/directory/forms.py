@@ -54,3 +54,28 @@ class RevokeForm(DsfrBaseForm):
         widget=forms.TextInput,
         error_messages={"required": _("Please give the reason for the revocation.")},
     )
+
+
+class InvitationSignupForm(DsfrBaseForm):
+    """The designated person has no account yet: they open one on accepting."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters, not only digits, not a common password."),
+    )
+    password_again = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        first, again = cleaned.get("password"), cleaned.get("password_again")
+        if first and again and first != again:
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned

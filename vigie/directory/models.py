@@ -372,3 +372,80 @@ class Membership(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.starts_at <= now and (self.revoked_at is None or self.revoked_at > now)
+
+
+# How long a designation waits for the designated person to accept it.
+INVITATION_VALIDITY_DAYS = 7
+INVITATION_TOKEN_SALT = "vigie.directory.invitation"
+
+
+@pghistory.track()
+class Invitation(models.Model):
+    """A director's designation of a declarant, waiting for the person to accept it.
+
+    The delegation (a Membership) exists only once the person follows the signed link
+    e-mailed to the address and accepts from that address's account: owning the mailbox,
+    not typing an address into an account, is what counts.
+    """
+
+    structure = models.ForeignKey(
+        Structure,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("structure"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.DECLARANT)
+    # The address and the identity as the director typed them (never an account's).
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    job_title = models.CharField(_("function"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    invited_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("designated by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delegation"),
+    )
+    # Replaced by a newer invitation to the same address for the same structure.
+    cancelled_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes: ClassVar = [models.Index(fields=["structure", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.structure}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None and not self.is_expired

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from vigie.core.scoping import Scope, scope_rule
 from vigie.directory.models import (
     Departement,
+    Invitation,
     LegalEntity,
     Membership,
     Region,
@@ -89,3 +90,14 @@ def _memberships(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     if scope.is_administrator:
         return qs
     return qs.filter(Q(user_id=scope.user_id) | Q(structure_id__in=scope.directed_structure_ids))
+
+
+@scope_rule(Invitation)
+def _invitations(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    # The structure's director and administrators; the invited person reaches theirs
+    # through the signed link only (selectors.invitation_from_token).
+    if not scope.is_authenticated:
+        return qs.none()
+    if scope.is_administrator:
+        return qs
+    return qs.filter(structure_id__in=scope.directed_structure_ids)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core import signing
 from django.db.models import Count, Q, QuerySet
 
 from vigie.core.scoping import scope_for
-from vigie.directory.models import Membership, Region, Role, Structure
+from vigie.directory.models import (
+    INVITATION_TOKEN_SALT,
+    Invitation,
+    Membership,
+    Region,
+    Role,
+    Structure,
+)
 
 
 def structures_visible(user: Any) -> QuerySet[Structure]:
@@ -94,3 +102,26 @@ def delegations_of(user: Any, structure: Structure) -> QuerySet[Membership]:
         .select_related("user", "granted_by", "revoked_by")
         .order_by("revoked_at", "-starts_at")
     )
+
+
+def invitations_waiting(user: Any, structure: Structure) -> QuerySet[Invitation]:
+    """Designations of a structure the user manages that nobody accepted yet (expired
+    ones included, so the director sees they lapsed); replaced ones are left out."""
+    return Invitation.objects.visible_to(user).filter(
+        structure=structure, accepted_at__isnull=True, cancelled_at__isnull=True
+    )
+
+
+def invitation_from_token(token: str) -> Invitation | None:
+    """The invitation of a link (None when the link was not signed by this server).
+
+    Not a visible_to read: the signed link is the capability, whoever holds it; what it
+    allows is decided by services.invitation_accept.
+    """
+    try:
+        pk = signing.loads(token, salt=INVITATION_TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(pk, int):
+        return None
+    return Invitation.objects.select_related("structure", "invited_by").filter(pk=pk).first()

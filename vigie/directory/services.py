@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pghistory
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from vigie.core.scoping import forget_scope, scope_for
 from vigie.directory.models import (
+    INVITATION_TOKEN_SALT,
+    INVITATION_VALIDITY_DAYS,
+    Invitation,
     Membership,
     Region,
     Role,
@@ -110,7 +115,9 @@ def membership_grant(
     return membership
 
 
-SELF_GRANT_MESSAGE = _lazy("You cannot grant a role to yourself: another administrator must do it.")
+SELF_GRANT_MESSAGE = gettext_lazy(
+    "You cannot grant a role to yourself: another administrator must do it."
+)
 
 
 def membership_label(membership: Membership) -> str:
@@ -217,8 +224,17 @@ def membership_revoke(*, membership: Membership, by: User, reason: str) -> Membe
     return locked
 
 
+# --- designations: an invitation the person accepts from the address it was sent to ------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed, URL-safe key of the invitation's link (it says nothing without the
+    server's secret; being single-use is the invitation's state)."""
+    return signing.dumps(invitation.pk, salt=INVITATION_TOKEN_SALT)
+
+
 @transaction.atomic
-def declarant_designate_person(
+def declarant_invite(
     *,
     structure: Structure,
     by: User,
@@ -227,47 +243,177 @@ def declarant_designate_person(
     last_name: str,
     job_title: str = "",
     phone: str = "",
-    request: HttpRequest | None = None,
-) -> tuple[Membership, bool]:
-    """Designate a person by e-mail, opening an account for them when they have none.
+) -> Invitation:
+    """The director designates a person by e-mail address: nothing is granted yet.
 
-    A new account gets no password: an invitation to choose one is e-mailed after commit.
-    Returns the delegation and whether an account was created.
+    The address receives a signed single-use link; the delegation exists once the person
+    accepts from that address's account (see invitation_accept). What happens here, and
+    what the director is told, is the same whether or not an account exists for the
+    address: the director learns nothing about other people's accounts. A newer
+    invitation to the same address for the same structure replaces the older one.
     """
+    from vigie.notifications.services import email_queue  # notifications sits above
+
     _check_manage_structure(by, structure)
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if user is None:
-        user = User.objects.create_user(
-            email=email,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-            job_title=job_title.strip(),
-            phone=phone.strip(),
-        )
-        transaction.on_commit(lambda: account_invite(user=user, request=request))
-    membership = declarant_designate(structure=structure, user=user, by=by)
-    return membership, created
-
-
-def account_invite(*, user: User, request: HttpRequest | None = None) -> None:
-    """E-mail ``user`` a link to choose a password (allauth's reset-from-key page)."""
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={
-            "uidb36": user_pk_to_url_str(user),
-            "key": default_token_generator.make_token(user),
+    now = timezone.now()
+    Invitation.objects.filter(
+        structure=structure, email=email, accepted_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=now)
+    invitation = Invitation.objects.create(
+        structure=structure,
+        role=Role.DECLARANT,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        job_title=job_title.strip(),
+        phone=phone.strip(),
+        invited_by=by,
+        expires_at=now + timedelta(days=INVITATION_VALIDITY_DAYS),
+    )
+    path = reverse("directory:invitation_accept", args=[invitation_token(invitation)])
+    email_queue(
+        to=[email],
+        template="directory/email/invitation",
+        context={
+            "invitation": invitation,
+            "structure": structure,
+            "inviter": by.get_full_name() or by.email,
+            "link": f"{settings.SITE_URL}{path}",
+            "site_url": settings.SITE_URL,
         },
+        topic=f"invitation:{invitation.pk}",
+        purpose="invitation",
     )
-    base = request.build_absolute_uri("/").rstrip("/") if request else settings.SITE_URL
-    context = {"user": user, "link": f"{base}{path}", "site_url": settings.SITE_URL}
-    send_mail(
-        subject=render_to_string("directory/email/invitation_subject.txt", context).strip(),
-        message=render_to_string("directory/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+    return invitation
+
+
+def invitation_refusal(invitation: Invitation) -> str | None:
+    """Why the invitation can no longer be accepted (None: it can)."""
+    if invitation.accepted_at is not None:
+        return _("This invitation has already been used.")
+    if invitation.cancelled_at is not None:
+        return _(
+            "This invitation was replaced by a newer one: use the link of the last e-mail "
+            "you received."
+        )
+    if invitation.is_expired:
+        return _(
+            "This invitation has expired: ask the director of the structure to designate you again."
+        )
+    return None
+
+
+def address_account(email: str) -> User | None:
+    """The account of ``email``: the one that verified it, else the one opened with it
+    (by the operator). An address merely typed into another account never counts."""
+    verified = (
+        EmailAddress.objects.filter(email__iexact=email.strip(), verified=True)
+        .select_related("user")
+        .first()
     )
+    if verified is not None:
+        return verified.user
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def owns_address(user: User, email: str) -> bool:
+    """``email`` is ``user``'s: verified on the account, or the account's own address
+    that nobody else verified."""
+    email = email.strip().lower()
+    verified = EmailAddress.objects.filter(email__iexact=email, verified=True)
+    if verified.filter(user=user).exists():
+        return True
+    return user.email.lower() == email and not verified.exists()
+
+
+def _address_verify(user: User, email: str) -> None:
+    """Following the link e-mailed to ``email`` proved ``user`` reads that mailbox."""
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        has_primary = EmailAddress.objects.filter(user=user, primary=True).exists()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=not has_primary)
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    # Other accounts' unverified claims on the address lapse.
+    EmailAddress.objects.filter(email__iexact=email, verified=False).exclude(user=user).delete()
+
+
+WRONG_ACCOUNT_MESSAGE = gettext_lazy(
+    "This invitation was sent to another address than the one of your account. Sign out, "
+    "then open the link again to accept it with the account of that address (or to open "
+    "one)."
+)
+
+
+def _accept(invitation: Invitation, user: User) -> Membership:
+    inviter = invitation.invited_by
+    refused = PermissionDenied(
+        _(
+            "The person who designated you no longer manages this structure: ask its "
+            "director to designate you again."
+        )
+    )
+    if inviter is None:
+        raise refused
+    try:
+        membership = declarant_designate(structure=invitation.structure, user=user, by=inviter)
+    except PermissionDenied as exc:
+        raise refused from exc
+    _address_verify(user, invitation.email)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.membership = membership
+    invitation.save(update_fields=["accepted_at", "accepted_by", "membership"])
+    return membership
+
+
+def _open_invitation(invitation: Invitation) -> Invitation:
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("structure", "invited_by")
+        .get(pk=invitation.pk)
+    )
+    refusal = invitation_refusal(locked)
+    if refusal:
+        raise ValidationError(refusal, code="closed")
+    return locked
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """``user`` accepts: the delegation takes effect if the invitation was sent to an
+    address of theirs (the link in hand proves they read that mailbox)."""
+    locked = _open_invitation(invitation)
+    if not owns_address(user, locked.email):
+        raise PermissionDenied(WRONG_ACCOUNT_MESSAGE)
+    return _accept(locked, user)
+
+
+@transaction.atomic
+def invitation_accept_new_account(
+    *, invitation: Invitation, password: str, first_name: str, last_name: str
+) -> User:
+    """The designated person has no account: one is opened for the invitation's address,
+    verified by the link, with the password they chose, and the delegation takes effect."""
+    locked = _open_invitation(invitation)
+    if address_account(locked.email) is not None:
+        raise ValidationError(
+            _("An account already exists for this address: sign in to accept the invitation.")
+        )
+    person = User(email=locked.email, first_name=first_name.strip(), last_name=last_name.strip())
+    try:
+        validate_password(password, user=person)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user = User.objects.create_user(
+        email=locked.email,
+        password=password,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        job_title=locked.job_title,
+        phone=locked.phone,
+    )
+    _accept(locked, user)
+    return user

@@ -1,20 +1,30 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
 from vigie.directory import selectors, services
 from vigie.directory.finess import normalize_finess
-from vigie.directory.forms import DesignateDeclarantForm, RevokeForm, StructureFilterForm
+from vigie.directory.forms import (
+    DesignateDeclarantForm,
+    InvitationSignupForm,
+    RevokeForm,
+    StructureFilterForm,
+)
 from vigie.directory.models import Membership, Structure, User
 
 
@@ -60,6 +70,9 @@ def structure_detail(request: HttpRequest, finess: str) -> HttpResponse:
             "structure": structure,
             "can_manage": can_manage,
             "delegations": selectors.delegations_of(request.user, structure) if can_manage else [],
+            "invitations": (
+                selectors.invitations_waiting(request.user, structure) if can_manage else []
+            ),
         },
     )
 
@@ -92,22 +105,87 @@ def declarant_designate(request: HttpRequest, finess: str) -> HttpResponse:
     _check_can_manage(request, structure)
     form = DesignateDeclarantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        membership, created = services.declarant_designate_person(
-            structure=structure, by=cast(User, request.user), request=request, **form.cleaned_data
+        services.declarant_invite(
+            structure=structure, by=cast(User, request.user), **form.cleaned_data
         )
-        if created:
-            messages.success(
-                request,
-                _("%(person)s can now declare incidents. An invitation was e-mailed.")
-                % {"person": membership.user},
-            )
-        else:
-            messages.success(
-                request,
-                _("%(person)s can now declare incidents.") % {"person": membership.user},
-            )
+        # The same words whether or not the address has an account: nothing to enumerate.
+        messages.success(
+            request,
+            _(
+                "An invitation was e-mailed to this address. The delegation takes effect "
+                "once the person accepts it from that address."
+            ),
+        )
         return redirect("directory:structure_detail", finess=structure.finess)
     return render(request, "directory/declarant_form.html", {"structure": structure, "form": form})
+
+
+def _refusal_text(exc: PermissionDenied | ValidationError) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _accepted(request: HttpRequest, structure: Structure, text: str) -> HttpResponse:
+    messages.success(request, text % {"name": structure.name})
+    return redirect("directory:structure_detail", finess=structure.finess)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The designated person follows the link of their invitation, signed in or not."""
+
+    def page(state: str, status: int = 200, **extra: object) -> HttpResponse:
+        context = {"state": state, "invitation": invitation, **extra}
+        return render(request, "directory/invitation.html", context, status=status)
+
+    invitation = selectors.invitation_from_token(token)
+    if invitation is None:
+        return page("closed", 404, message=_("This invitation link is not valid."))
+    refusal = services.invitation_refusal(invitation)
+    if refusal:
+        return page("closed", 410, message=refusal)
+    structure = invitation.structure
+
+    if request.user.is_authenticated:
+        account = cast(User, request.user)
+        if not services.owns_address(account, invitation.email):
+            return page("wrong_account", 403, message=str(services.WRONG_ACCOUNT_MESSAGE))
+        if request.method != "POST":
+            return page("confirm")
+        try:
+            services.invitation_accept(invitation=invitation, user=account)
+        except (PermissionDenied, ValidationError) as exc:
+            status = 403 if isinstance(exc, PermissionDenied) else 410
+            return page("closed", status, message=_refusal_text(exc))
+        return _accepted(request, structure, _("You can now declare incidents for %(name)s."))
+
+    if services.address_account(invitation.email) is not None:
+        login_url = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
+        return page("sign_in", login_url=login_url)
+    form = InvitationSignupForm(
+        request.POST or None,
+        initial={"first_name": invitation.first_name, "last_name": invitation.last_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.invitation_accept_new_account(
+                invitation=invitation,
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except PermissionDenied as exc:
+            return page("closed", 403, message=_refusal_text(exc))
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            login(request, account, backend="allauth.account.auth_backends.AuthenticationBackend")
+            return _accepted(
+                request,
+                structure,
+                _("Your account is open: you can now declare incidents for %(name)s."),
+            )
+    return page("sign_up", form=form)
 
 
 @login_required
