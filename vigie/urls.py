@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from vigie.core import identity_views
-from vigie.core import views as core_views
+from vigie.home import views as home_views
 
 admin.site.site_header = "Vigie — administration"
 admin.site.site_title = "Vigie"
@@ -11,8 +11,8 @@ admin.site.site_title = "Vigie"
 admin.site.login = identity_views.admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("compte/profil/", core_views.account, name="account"),
+    path("", home_views.home, name="home"),
+    path("compte/profil/", home_views.account, name="account"),
     # Before allauth's own routes of the same names (see vigie/core/identity_views.py).
     path("compte/2fa/totp/activate/", identity_views.activate_totp, name="mfa_activate_totp"),
     path("compte/email/", identity_views.email, name="account_email"),

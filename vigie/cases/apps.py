@@ -9,3 +9,8 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from vigie.cases import scopes, tasks  # noqa: F401  (visibility rules, worker tasks)
+        from vigie.cases.services import case_open_on_submission
+        from vigie.declarations.services import on_submitted
+
+        # A submitted declaration opens its case in the same transaction.
+        on_submitted(case_open_on_submission)

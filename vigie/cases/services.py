@@ -134,6 +134,13 @@ def case_open(
     return case
 
 
+def case_open_on_submission(
+    declaration: Declaration, recipients: list[DeclarationRecipient]
+) -> Case:
+    """Registered with declarations.services.on_submitted (cases.apps)."""
+    return case_open(declaration=declaration, recipients=recipients)
+
+
 # --- phase 3: qualification ------------------------------------------------------------
 
 

@@ -123,7 +123,7 @@ def demo_declarations_load() -> int:
             declarant_phone=by.phone or "01 02 03 04 05",
             detected_at=submitted_at - timedelta(minutes=50),
         )
-        declaration, _created = declaration_file(
+        declaration_file(
             structure=structure,
             by=by,
             values=values,
@@ -131,7 +131,6 @@ def demo_declarations_load() -> int:
             source=DeclarationSource.WEB,
             at=submitted_at,
         )
-        _demo_case_progress(declaration, item, submitted_at)
         created += 1
     declarant = _user("declarant")
     if not Declaration.objects.filter(created_by=declarant, status="draft").exists():
@@ -148,26 +147,3 @@ def demo_declarations_load() -> int:
             },
         )
     return created
-
-
-def _demo_case_progress(declaration: Declaration, item: dict[str, Any], submitted_at: Any) -> None:
-    """Move the demo cases along so that queues show every state (one weekly update late)."""
-    from vigie.cases.models import Case
-    from vigie.cases.services import ars_update_due, case_qualify
-
-    qualification = item.get("qualify")
-    if not qualification:
-        return
-    case = Case.objects.get(declaration=declaration)
-    case = case_qualify(
-        case=case,
-        by=_user("acss"),
-        version=None,
-        criticity=qualification["criticity"],
-        outcomes=qualification["outcomes"],
-        note=qualification["note"],
-    )
-    qualified_at = submitted_at + timedelta(hours=2)
-    Case.objects.filter(pk=case.pk).update(
-        qualified_at=qualified_at, ars_update_due_at=ars_update_due(qualified_at, case)
-    )

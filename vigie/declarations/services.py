@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -225,9 +225,8 @@ def _submit(draft: Declaration, by: User, at: datetime | None) -> Declaration:
     draft.submitted_by = by
     draft.draft_data = {}
     draft.save()
-    from vigie.cases.services import case_open  # cases build on declarations
-
-    case_open(declaration=draft, recipients=recipients)
+    for opener in SUBMITTED:
+        opener(draft, recipients)
     return draft
 
 
@@ -286,6 +285,20 @@ def declaration_file(
         declaration.vendors.add(*vendors)
     # Just created in this transaction: nobody else can see it, no need to lock it again.
     return _submit(declaration, by, at), True
+
+
+# What happens to a declaration once submitted, inside the submission's transaction:
+# the apps built on declarations register here from their AppConfig.ready() (the cases
+# app opens the case), so that dependencies run one way (declarations never import
+# them). Called in order with the declaration and the recipients just written.
+Submitted = Callable[[Declaration, list[DeclarationRecipient]], object]
+SUBMITTED: list[Submitted] = []
+
+
+def on_submitted(handler: Submitted) -> Submitted:
+    if handler not in SUBMITTED:
+        SUBMITTED.append(handler)
+    return handler
 
 
 # --- notifications -------------------------------------------------------------------

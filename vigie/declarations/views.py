@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from vigie.cases.selectors import case_of_declaration
 from vigie.declarations import selectors
 from vigie.declarations.attachments import allowed_extensions
 from vigie.declarations.forms import STEP_FORMS, StartForm, StepForm, raw_to_data
@@ -341,7 +340,6 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": selectors.attachments_of(request.user, declaration),
             "recipients": selectors.recipients_of(request.user, declaration),
             "timezone_name": selectors.structure_timezone(declaration.structure).key,
-            "case": case_of_declaration(request.user, declaration),
         },
     )
 

@@ -6,16 +6,21 @@ the worker is asked to send it only once the transaction has committed (Zulip st
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from vigie.directory.models import User
 from vigie.notifications.models import Notification, OutgoingEmail
+
+# The worker side: services defer tasks, tasks never import services.
+from vigie.notifications.tasks import email_dispatch as email_dispatch
+from vigie.notifications.tasks import emails_dispatch as emails_dispatch
+
+if TYPE_CHECKING:  # the user model lives above this app: no import at run time
+    from vigie.directory.models import User
 
 
 def email_queue(
@@ -43,37 +48,6 @@ def email_queue(
     if dispatch:
         transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
     return email
-
-
-def email_dispatch(*, email_id: int) -> None:
-    """Hand a committed outbox row to the worker (a duplicate request is harmless)."""
-    from procrastinate.exceptions import AlreadyEnqueued
-
-    from vigie.notifications.tasks import email_send
-
-    with contextlib.suppress(AlreadyEnqueued):
-        email_send.configure(queueing_lock=f"email-{email_id}").defer(email_id=email_id)
-
-
-def emails_dispatch(email_ids: list[int]) -> None:
-    """Hand several committed outbox rows to the worker in one statement."""
-    from procrastinate import exceptions
-
-    from vigie.notifications.tasks import email_send
-
-    if not email_ids:
-        return
-    deferrers = [email_send.configure(queueing_lock=f"email-{email_id}") for email_id in email_ids]
-    jobs = [
-        deferrer.make_new_job(email_id=email_id)
-        for deferrer, email_id in zip(deferrers, email_ids, strict=True)
-    ]
-    try:
-        deferrers[0].job_manager.batch_defer_jobs(jobs=jobs)
-    except exceptions.AlreadyEnqueued:
-        # The sweep got to one of them first: the batch was refused as a whole.
-        for email_id in email_ids:
-            email_dispatch(email_id=email_id)
 
 
 def notification_create(

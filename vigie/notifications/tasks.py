@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
-from procrastinate import BaseRetryStrategy, RetryDecision
+from procrastinate import BaseRetryStrategy, RetryDecision, exceptions
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Job
 
@@ -73,8 +74,6 @@ def email_send(email_id: int) -> None:
 @app.task(name="notifications.email_sweep", queue="email", queueing_lock="email_sweep")
 def email_sweep(timestamp: int) -> int:
     """Re-queue pending e-mails whose job was lost (e.g. a crash right after commit)."""
-    from vigie.notifications.services import email_dispatch
-
     stale = timezone.now() - timedelta(minutes=10)
     ids = list(
         OutgoingEmail.objects.filter(status=EmailStatus.PENDING, created_at__lt=stale)
@@ -84,3 +83,29 @@ def email_sweep(timestamp: int) -> int:
     for email_id in ids:
         email_dispatch(email_id=email_id)
     return len(ids)
+
+
+# --- handing committed outbox rows to the worker ---------------------------------------
+
+
+def email_dispatch(*, email_id: int) -> None:
+    """Hand a committed outbox row to the worker (a duplicate request is harmless)."""
+    with contextlib.suppress(exceptions.AlreadyEnqueued):
+        email_send.configure(queueing_lock=f"email-{email_id}").defer(email_id=email_id)
+
+
+def emails_dispatch(email_ids: list[int]) -> None:
+    """Hand several committed outbox rows to the worker in one statement."""
+    if not email_ids:
+        return
+    deferrers = [email_send.configure(queueing_lock=f"email-{email_id}") for email_id in email_ids]
+    jobs = [
+        deferrer.make_new_job(email_id=email_id)
+        for deferrer, email_id in zip(deferrers, email_ids, strict=True)
+    ]
+    try:
+        deferrers[0].job_manager.batch_defer_jobs(jobs=jobs)
+    except exceptions.AlreadyEnqueued:
+        # The sweep got to one of them first: the batch was refused as a whole.
+        for email_id in email_ids:
+            email_dispatch(email_id=email_id)

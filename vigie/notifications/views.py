@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,9 +13,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from vigie.directory.models import User
 from vigie.notifications import selectors
 from vigie.notifications.services import notification_mark_read
+
+if TYPE_CHECKING:  # the user model lives above this app: no import at run time
+    from vigie.directory.models import User
 
 
 @login_required
@@ -32,7 +34,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = notification_mark_read(user=cast(User, request.user))
+    count = notification_mark_read(user=cast("User", request.user))
     if count:
         messages.success(request, _("All notifications were marked as read."))
     return redirect("notifications:list")
@@ -45,7 +47,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_get(request.user, pk)
     if notification is None:
         raise Http404
-    notification_mark_read(user=cast(User, request.user), notification_ids=[notification.pk])
+    notification_mark_read(user=cast("User", request.user), notification_ids=[notification.pk])
     target = notification.url
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from vigie.actionplan.demo import demo_assessments_load
 from vigie.alerts.demo import demo_community_load
+from vigie.cases.demo import demo_cases_progress
 from vigie.declarations.demo import demo_declarations_load
 from vigie.directory.demo import demo_load
 from vigie.directory.models import Role
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         created = demo_declarations_load()
         if created:
             self.stdout.write(f"{created} demo declarations submitted (e-mails under var/mail).")
+        qualified = demo_cases_progress()
+        if qualified:
+            self.stdout.write(f"{qualified} demo cases qualified.")
         assessed = demo_assessments_load()
         if assessed:
             self.stdout.write(f"{assessed} demo action plan assessments recorded.")

@@ -1,0 +1,47 @@
+"""Home page per role and account page: they gather what every app shows a person."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from vigie.core.scoping import scope_for
+from vigie.directory import selectors as directory
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not scope.is_authenticated:
+        return render(request, "core/home_public.html")
+    context = {
+        "scope": scope,
+        "declarant_structures": directory.declarant_structures(request.user),
+        "member_structures": directory.member_structures(request.user),
+        "ars_regions": directory.ars_regions(request.user),
+        "structure_counts": directory.structure_counts_by_region(request.user)
+        if (scope.ars_region_ids or scope.is_national or scope.is_administrator)
+        else [],
+        "roles": directory.role_labels(request.user),
+    }
+    return render(request, "core/home.html", context)
+
+
+@login_required
+@require_safe
+def account(request: HttpRequest) -> HttpResponse:
+    authenticators = Authenticator.objects.filter(user=request.user)
+    return render(
+        request,
+        "core/account.html",
+        {
+            "memberships": directory.memberships_of(request.user),
+            "has_totp": authenticators.filter(type=Authenticator.Type.TOTP).exists(),
+            "has_recovery_codes": authenticators.filter(
+                type=Authenticator.Type.RECOVERY_CODES
+            ).exists(),
+        },
+    )
