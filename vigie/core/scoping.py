@@ -15,8 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Case, F, IntegerField, Value, When
+
+from vigie.core.roles import Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -94,7 +97,9 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
 
     from allauth.mfa.models import Authenticator
 
-    from vigie.directory.models import Membership, Role, Structure
+    # The directory's models, by name: core sits beneath the apps (no import of them).
+    Membership = apps.get_model("directory", "Membership")
+    Structure = apps.get_model("directory", "Structure")
 
     roles: set[str] = set()
     declarant: set[int] = set()

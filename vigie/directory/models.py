@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vigie.core import roles
 from vigie.core.scoping import ScopedQuerySet
 from vigie.directory.finess import format_finess, validate_finess
 
@@ -232,30 +233,13 @@ class User(AbstractUser):
         return f"{full} <{self.email}>" if full else self.email
 
 
-class Role(models.TextChoices):
-    DECLARANT = "declarant", _("Declarant")
-    STRUCTURE_MEMBER = "structure_member", _("Structure SSI correspondent")
-    ACSS_ANALYST = "acss_analyst", _("ACSS analyst")
-    ARS_OFFICER = "ars_officer", _("ARS officer")
-    HFDS = "hfds", _("HFDS/FSSI")
-    DGS = "dgs", _("DGS")
-    ANSM = "ansm", _("ANSM")
-    DEFENCE = "defence", _("Defence chain (CYBER)")
-    VENDOR_CONTACT = "vendor_contact", _("Vendor contact")
-    ADMINISTRATOR = "administrator", _("Administrator")
-    # Service account of the national reporting portal: files declarations through the API.
-    API_INTEGRATION = "api_integration", _("National portal integration (API)")
-
-
-STRUCTURE_ROLES = frozenset({Role.DECLARANT, Role.STRUCTURE_MEMBER})
-REGIONAL_ROLES = frozenset({Role.ARS_OFFICER})
-NATIONAL_ROLES = frozenset(
-    {Role.ACSS_ANALYST, Role.HFDS, Role.DGS, Role.ANSM, Role.DEFENCE, Role.ADMINISTRATOR}
-)
-# Service accounts hold no target and never log in interactively (API tokens only).
-SERVICE_ROLES = frozenset({Role.API_INTEGRATION})
-# Staff roles must use multi-factor authentication.
-STAFF_ROLES = frozenset(REGIONAL_ROLES | NATIONAL_ROLES)
+# The roles live in core.roles (an enum importable without models); named here too.
+Role = roles.Role
+STRUCTURE_ROLES = roles.STRUCTURE_ROLES
+REGIONAL_ROLES = roles.REGIONAL_ROLES
+NATIONAL_ROLES = roles.NATIONAL_ROLES
+SERVICE_ROLES = roles.SERVICE_ROLES
+STAFF_ROLES = roles.STAFF_ROLES
 
 
 class MembershipQuerySet(ScopedQuerySet["Membership"]):
