@@ -174,3 +174,16 @@ def test_publication_requires_review(world: Any, closed_case: Any) -> None:
     assert AnonymisedRetex.objects.visible_to(None).get() == publication
     public = client_for(world.nobody).get(f"/portail/retex/{publication.slug}/").content.decode()
     assert "Un agent a ouvert" in public
+
+
+def test_an_editor_keeps_the_links_it_cannot_see(world: Any, closed_case: Any) -> None:
+    """The ACSS links a case of another region; the ARS saving the RETEX afterwards
+    neither sees that link nor drops it."""
+    case = closed_case(world.lyon, world.declarant_lyon)
+    elsewhere = closed_case(world.paris, world.director_paris)  # Île-de-France
+    in_region = closed_case(world.lyon_lab, world.declarant_lyon_lab)
+    services.retex_write(case=case, by=world.acss, similar_cases=[elsewhere], **TEXT)
+    retex = services.retex_write(case=case, by=world.ars_ara, similar_cases=[in_region], **TEXT)
+    assert set(retex.similar_cases.all()) == {elsewhere, in_region}
+    retex = services.retex_write(case=case, by=world.acss, similar_cases=[], **TEXT)
+    assert set(retex.similar_cases.all()) == set()  # the ACSS sees both: it may unlink

@@ -88,7 +88,10 @@ def retex_write(
         for name, value in values.items():
             setattr(retex, name, value)
         retex.save()
-        retex.similar_cases.set(similar)
+        # The writer chooses among the cases it reads; links another writer made to
+        # cases this one cannot read stay as they are (it never saw them).
+        unseen = retex.similar_cases.exclude(pk__in=Case.objects.visible_to(by).values("pk"))
+        retex.similar_cases.set([*similar, *unseen])
     return retex
 
 
