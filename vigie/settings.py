@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "procrastinate.contrib.django",
     "pgtrigger",
     "pghistory",
@@ -356,6 +357,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # One name for the yes/no/unknown choices shared by several fields.
     "ENUM_NAME_OVERRIDES": {"TriStateEnum": "vigie.declarations.models.TriState"},
+    # The documentation's scripts and styles from our own static files: the CSP allows
+    # no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Whitenoise rewrites url() in CSS when hashing names, so DSFR's SRI digests would not match.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from vigie.core import identity_views
 from vigie.home import views as home_views
@@ -33,7 +33,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("vigie.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI from our static files, its start-up script a separate file: the CSP
+    # allows neither a CDN nor inline scripts and styles.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler400 = "vigie.core.views.bad_request"
