@@ -64,6 +64,7 @@ def report_context(snapshot: QuarterSnapshot, previous: QuarterSnapshot | None) 
         "snapshot": snapshot,
         "previous": previous,
         "figures": snapshot.figures,
+        "as_of": date.fromisoformat(snapshot.figures["as_of"]),
         "tables": data,
         "scope_name": snapshot.region.name if snapshot.region else _("National"),
         "legend": legend,
