@@ -327,6 +327,8 @@ VIGIE_ARS_MAILBOX_PATTERN = env("VIGIE_ARS_MAILBOX_PATTERN", "ssi-{slug}@ars.san
 # Weak-signal correlation: cases of one region within the window (days), from this many.
 VIGIE_CLUSTER_WINDOW_DAYS = env_int("VIGIE_CLUSTER_WINDOW_DAYS", 14)
 VIGIE_CLUSTER_MIN_CASES = env_int("VIGIE_CLUSTER_MIN_CASES", 3)
+# Cases of one incident type in one département (or region) that are a weak signal alone.
+VIGIE_CLUSTER_TYPE_MIN_CASES = env_int("VIGIE_CLUSTER_TYPE_MIN_CASES", 3)
 # Regulatory clock: reminder this many hours before each notification deadline (once).
 VIGIE_OBLIGATION_REMINDER_HOURS = env_int("VIGIE_OBLIGATION_REMINDER_HOURS", 6)
 

@@ -81,14 +81,17 @@ def test_same_type_and_vendor_or_software(world: Any, dated_case: Any) -> None:
     other = dated_case(w.lyon, w.declarant_lyon, detected=now - DAY, type_code="phishing",
                        software="DPI Santé")  # fmt: skip
     found = {c.basis: c for c in find_clusters(cell_cases())}
-    assert set(found) == {"vendor", "software"}
+    # Three ransomware cases in the Rhône are also a signal by themselves.
+    assert set(found) == {"vendor", "software", "type_departement"}
     assert found["software"].key.endswith(":dpi santé")
     assert len(found["vendor"].case_ids) == 3
     assert other.pk not in found["software"].case_ids
 
 
-def test_recorded_once_and_cell_notified_once(world: Any, ioc_case: Any) -> None:
+def test_recorded_once_and_cell_notified_once(world: Any, ioc_case: Any, settings: Any) -> None:
     w = world
+    # The shared indicator only (the same-type rule is tested in test_clusters_territory).
+    settings.VIGIE_CLUSTER_TYPE_MIN_CASES = 100
     for age in (1, 2, 3):
         ioc_case(w.lyon, w.declarant_lyon, age * DAY)
     created = clusters_record()

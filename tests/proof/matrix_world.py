@@ -321,8 +321,9 @@ def _indicators(w: Any) -> None:
 
 
 def _signals(w: Any) -> None:
-    # Recorded from the cell's cases only (three in Auvergne-Rhône-Alpes).
-    [w.cluster] = clusters_record()
+    # Recorded from the cell's cases only (three in Auvergne-Rhône-Alpes); the cluster of
+    # the shared indicator (the same-type rule also groups cases of one territory).
+    [w.cluster] = [c for c in clusters_record() if c.basis == "indicator"]
 
 
 # --- reading pages ---------------------------------------------------------------------

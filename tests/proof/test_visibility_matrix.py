@@ -730,7 +730,10 @@ def test_each_role_reads_exactly_its_statistics(matrix: Any, who: str, settings:
         reader.status("clusters", "page", response.status_code, 200)
         links = re.findall(r'href="/dossiers/(\d+)/"', page_text(response))
         names = {c.pk: n for n, c in w.cases.items()}
-        reader.same("clusters cases", {names[int(pk)] for pk in links}, CASES[who] & CLUSTERED)
+        shown = {names[int(pk)] for pk in links}
+        reader.same("clusters cases", shown & CLUSTERED, CASES[who] & CLUSTERED)
+        # Whatever the rule (indicator, vendor, software, same type in a territory).
+        reader.same("clusters cases readable", shown - CASES[who], set())
     else:
         reader.status("clusters", "page", response.status_code, 403)
     response = reader.get(f"/statistiques/signaux-faibles/{w.cluster.pk}/stix.json")

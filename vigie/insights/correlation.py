@@ -1,9 +1,12 @@
 """Weak signals (SPEC section 8): cases of one region, detected within the time window,
-that share an indicator, or the same incident type and the same vendor or software.
+that share an indicator, or the same incident type and the same vendor or software, or
+only the same incident type in one département or one region (a wave of ransomware with
+nothing technical in common yet).
 
 ``find_clusters`` only reads the cases it is given (a visible_to() queryset for a page,
 the cell's scope for the periodic task); thresholds come from the settings
-VIGIE_CLUSTER_WINDOW_DAYS and VIGIE_CLUSTER_MIN_CASES.
+VIGIE_CLUSTER_WINDOW_DAYS, VIGIE_CLUSTER_MIN_CASES and VIGIE_CLUSTER_TYPE_MIN_CASES (the
+same-type-in-a-territory rule). Each cluster carries the rule that found it (``basis``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from vigie.cases.models import Case, Criticity
 from vigie.declarations.models import IncidentType
-from vigie.directory.models import Region, Vendor
+from vigie.directory.models import Departement, Region, Vendor
 from vigie.insights.indicators import normalise_name
 from vigie.insights.models import ClusterBasis, Indicator, IndicatorKind
 
@@ -39,6 +42,11 @@ class FoundCluster:
     case_ids: list[int] = field(default_factory=list)
     region_name: str = ""
 
+    @property
+    def basis_label(self) -> str:
+        """The rule that found the cluster, in the reader's language."""
+        return str(ClusterBasis(self.basis).label)
+
 
 def window_days() -> int:
     return int(getattr(settings, "VIGIE_CLUSTER_WINDOW_DAYS", 14))
@@ -46,6 +54,11 @@ def window_days() -> int:
 
 def min_cases() -> int:
     return int(getattr(settings, "VIGIE_CLUSTER_MIN_CASES", 3))
+
+
+def type_min_cases() -> int:
+    """Cases of one incident type in one territory that make a signal on their own."""
+    return int(getattr(settings, "VIGIE_CLUSTER_TYPE_MIN_CASES", 3))
 
 
 def cases_in_window(cases: QuerySet[Case], *, now: datetime, days: int) -> QuerySet[Case]:
@@ -69,10 +82,12 @@ def find_clusters(
     now: datetime | None = None,
     days: int | None = None,
     minimum: int | None = None,
+    type_minimum: int | None = None,
 ) -> list[FoundCluster]:
     now = now or timezone.now()
     days = window_days() if days is None else days
     minimum = min_cases() if minimum is None else minimum
+    type_minimum = type_min_cases() if type_minimum is None else type_minimum
     window = cases_in_window(cases, now=now, days=days)
     found: list[FoundCluster] = []
     kind_labels = dict(IndicatorKind.choices)
@@ -148,7 +163,67 @@ def find_clusters(
                 )
             )
 
+    found += _same_type_in_territory(window, type_minimum, type_labels)
+
     regions = dict(Region.objects.values_list("pk", "name"))
     for cluster in found:
         cluster.region_name = regions.get(cluster.region_id, "")
+    return found
+
+
+def _same_type_in_territory(
+    window: QuerySet[Case], minimum: int, type_labels: dict[Any, str]
+) -> list[FoundCluster]:
+    """4. The same incident type in one département, then in one region. A region's group
+    that holds exactly the cases of one of its départements' groups says nothing more:
+    only the département's is kept (the region's appears once the wave spreads)."""
+    by_departement: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    by_region: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for pk, type_id, departement_id, region_id in window.filter(
+        declaration__incident_type__isnull=False
+    ).values_list("pk", "declaration__incident_type_id", "structure__departement_id", REGION):
+        by_departement[(type_id, departement_id, region_id)].add(pk)
+        by_region[(type_id, region_id)].add(pk)
+    departements = {
+        d.pk: str(d)
+        for d in Departement.objects.filter(
+            pk__in={key[1] for key, ids in by_departement.items() if len(ids) >= minimum}
+        )
+    }
+    found: list[FoundCluster] = []
+    kept: set[tuple[int, frozenset[int]]] = set()
+    for (type_id, departement_id, region_id), ids in sorted(
+        by_departement.items(), key=lambda item: (-len(item[1]), item[0])
+    ):
+        if len(ids) < minimum:
+            continue
+        kept.add((type_id, frozenset(ids)))
+        found.append(
+            FoundCluster(
+                ClusterBasis.TYPE_DEPARTEMENT,
+                f"type_departement:{type_id}:{departement_id}",
+                _("%(type)s — département %(departement)s")
+                % {
+                    "type": type_labels.get(type_id, "?"),
+                    "departement": departements[departement_id],
+                },
+                region_id,
+                sorted(ids),
+            )
+        )
+    for (type_id, region_id), ids in sorted(
+        by_region.items(), key=lambda item: (-len(item[1]), item[0])
+    ):
+        if len(ids) < minimum or (type_id, frozenset(ids)) in kept:
+            continue
+        found.append(
+            FoundCluster(
+                ClusterBasis.TYPE_REGION,
+                f"type_region:{type_id}:{region_id}",
+                _("%(type)s — several départements of the region")
+                % {"type": type_labels.get(type_id, "?")},
+                region_id,
+                sorted(ids),
+            )
+        )
     return found

@@ -66,6 +66,8 @@ class ClusterBasis(models.TextChoices):
     INDICATOR = "indicator", _("Shared indicator")
     VENDOR = "vendor", _("Same incident type and vendor")
     SOFTWARE = "software", _("Same incident type and software")
+    TYPE_DEPARTEMENT = "type_departement", _("Same incident type in the département")
+    TYPE_REGION = "type_region", _("Same incident type in the region")
 
 
 class Cluster(models.Model):
@@ -73,7 +75,8 @@ class Cluster(models.Model):
     by the periodic detection, so the cell is told about it once."""
 
     basis = models.CharField(_("basis"), max_length=16, choices=ClusterBasis.choices)
-    # e.g. "indicator:ip:192.0.2.1", "vendor:ransomware:12", "software:ransomware:dpi x".
+    # e.g. "indicator:ip:192.0.2.1", "vendor:ransomware:12", "software:ransomware:dpi x",
+    # "type_departement:<type id>:<département id>", "type_region:<type id>:<region id>".
     key = models.CharField(_("signature"), max_length=2100)
     label = models.CharField(_("label"), max_length=500)
     region = models.ForeignKey(

@@ -239,13 +239,22 @@ def cell_cases() -> Any:
 
 
 def clusters_record(*, now: datetime | None = None) -> list[Cluster]:
-    """Record the clusters found now; tell the cell (in-app) once about each new one. A
-    cluster still active (seen within the window) only gains its new cases."""
+    """Record the clusters found now; tell the cell (in-app) once about each new one, with
+    the rule that found it. A cluster still active (seen within the window) only gains its
+    new cases. Idempotent, even when two workers run it at once: each signature is taken
+    under a transaction-level advisory lock before it is looked up."""
+    from django.db import connection
+
     now = now or timezone.now()
     created: list[Cluster] = []
     active_since = now - timedelta(days=window_days())
     for found in find_clusters(cell_cases(), now=now):
         with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s), %s)",
+                    [found.key, found.region_id],
+                )
             cluster = (
                 Cluster.objects.select_for_update()
                 .filter(key=found.key, region_id=found.region_id, last_seen_at__gte=active_since)
@@ -267,8 +276,10 @@ def clusters_record(*, now: datetime | None = None) -> list[Cluster]:
                     users=users_with(Role.ACSS_ANALYST),
                     title=_("Weak signal: %(n)d cases in %(region)s — %(label)s")
                     % {"n": len(found.case_ids), "region": found.region_name, "label": found.label},
-                    body=_("Cases detected within %(days)d days share this signal.")
-                    % {"days": window_days()},
+                    body=_(
+                        "Rule: %(basis)s. Cases detected within %(days)d days share this signal."
+                    )
+                    % {"basis": cluster.get_basis_display(), "days": window_days()},
                     url=reverse("insights:clusters"),
                     topic=f"cluster:{cluster.pk}",
                 )

@@ -24,7 +24,7 @@ from vigie.directory.models import Region, User
 from vigie.insights import exports, selectors, services, stats
 from vigie.insights.charts import bars
 from vigie.insights.clock import structure_zone
-from vigie.insights.correlation import find_clusters, min_cases, window_days
+from vigie.insights.correlation import find_clusters, min_cases, type_min_cases, window_days
 from vigie.insights.forms import IndicatorForm, ObligationForm, StatsFilterForm
 from vigie.insights.models import Cluster, ObligationKind
 from vigie.insights.scopes import sees_clusters
@@ -153,7 +153,12 @@ def clusters(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "insights/clusters.html",
-        {"rows": rows, "window": window_days(), "minimum": min_cases()},
+        {
+            "rows": rows,
+            "window": window_days(),
+            "minimum": min_cases(),
+            "type_minimum": type_min_cases(),
+        },
     )
 
 
