@@ -1,5 +1,5 @@
-"""Exports of what the user may see: the case list (CSV, spreadsheet), a case report (PDF)
-and indicators as a STIX 2.1 bundle carrying their TLP 2.0 marking."""
+"""Exports of what the user may see: the case list (CSV, spreadsheet), the statistics and
+a case report (PDF), and indicators as a STIX 2.1 bundle carrying their TLP 2.0 marking."""
 
 from __future__ import annotations
 
@@ -7,18 +7,21 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vigie.cases.models import Case
 from vigie.insights.clock import structure_zone
 from vigie.insights.indicators import stix_pattern
 from vigie.insights.models import Indicator, IndicatorKind
+from vigie.insights.stats import format_duration
 
 # --- the case list ---------------------------------------------------------------------
 
@@ -119,6 +122,81 @@ def case_pdf(context: dict[str, Any]) -> bytes:
     import weasyprint
 
     html = render_to_string("insights/case_report_pdf.html", context)
+    return bytes(weasyprint.HTML(string=html).write_pdf())
+
+
+# --- the statistics ----------------------------------------------------------------------
+
+
+def long_date(day: date | None) -> str:
+    """A date in words ("1er décembre 2026": French writes the first of the month so)."""
+    if day is None:
+        return ""
+    text = str(date_format(day, "j F Y"))
+    if day.day == 1 and get_language().startswith("fr"):
+        text = "1er" + text[1:]
+    return text
+
+
+def _shares(rows: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
+    """Each row with its share of the total (percent) and the length of its bar."""
+    top = max((row["n"] for row in rows), default=0) or 1
+    return [
+        {
+            **row,
+            "share": 100 * row["n"] / total if total else None,
+            "bar": round(100 * row["n"] / top, 1),
+        }
+        for row in rows
+    ]
+
+
+def statistics_context(figures: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's figures laid out for the PDF: shares, months as dates, delays."""
+    total = figures["totals"]["total"]
+    months = [
+        {**row, "label": date.fromisoformat(f"{row['label']}-01")} for row in figures["by_month"]
+    ]
+    return {
+        "totals": figures["totals"],
+        "tables": [
+            {
+                "title": _("By incident type"),
+                "head": _("Incident type"),
+                "rows": _shares(figures["by_type"], total),
+            },
+            {
+                "title": _("By region"),
+                "head": _("Region"),
+                "rows": _shares(figures["by_region"], total),
+            },
+            {
+                "title": _("By structure type"),
+                "head": _("Structure type"),
+                "rows": _shares(figures["by_kind"], total),
+            },
+            {
+                "title": _("By month"),
+                "head": _("Month"),
+                "rows": _shares(months, total),
+                "months": True,
+            },
+        ],
+        "delays": [
+            {
+                **phase,
+                "median_display": format_duration(phase["median"]),
+                "p90_display": format_duration(phase["p90"]),
+            }
+            for phase in figures["delays"]
+        ],
+    }
+
+
+def statistics_pdf(context: dict[str, Any]) -> bytes:
+    import weasyprint
+
+    html = render_to_string("insights/statistics_pdf.html", context)
     return bytes(weasyprint.HTML(string=html).write_pdf())
 
 

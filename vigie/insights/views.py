@@ -100,11 +100,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def export_cases(request: HttpRequest, fmt: str) -> HttpResponse:
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ("csv", "xlsx", "pdf"):
         raise Http404
     _form, filters = _filters(request)
-    cases = stats.cases_for(request.user, filters)
     stamp = timezone.localdate().isoformat()
+    if fmt == "pdf":
+        return _statistics_pdf(request, filters, stamp)
+    cases = stats.cases_for(request.user, filters)
     if fmt == "csv":
         response = HttpResponse(exports.cases_csv(cases), content_type="text/csv; charset=utf-8")
     else:
@@ -113,6 +115,23 @@ def export_cases(request: HttpRequest, fmt: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="vigie-dossiers-{stamp}.{fmt}"'
+    return response
+
+
+def _statistics_pdf(request: HttpRequest, filters: stats.Filters, stamp: str) -> HttpResponse:
+    """The statistics page as a PDF: the same figures, filters and scope."""
+    scope = scope_for(request.user)
+    context = exports.statistics_context(stats.dashboard(request.user, filters))
+    context.update(
+        national=scope.has("acss_analyst", "hfds"),
+        regions=Region.objects.filter(pk__in=scope.ars_region_ids),
+        filters=filters,
+        start=exports.long_date(filters.start),
+        end=exports.long_date(filters.end or (timezone.localdate() if filters.start else None)),
+        generated_at=timezone.now(),
+    )
+    response = HttpResponse(exports.statistics_pdf(context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vigie-statistiques-{stamp}.pdf"'
     return response
 
 
