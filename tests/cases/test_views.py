@@ -195,9 +195,9 @@ def test_overdue_filter_and_badge_in_the_ars_local_time(
     Case.objects.filter(pk=reunion.pk).update(ars_update_due_at=due)
 
     client = client_for(world.ars_reunion)
-    # The ARS officer lands on the cases in support, the most urgent update first.
+    # The ARS officer lands on its open cases, the most urgent update first.
     landing = client.get("/dossiers/")
-    assert landing.context["status"] == "to_process"
+    assert landing.context["status"] == "open"
     assert [c.reference for c in landing.context["page_obj"]] == [
         reunion.reference,
         on_time.reference,

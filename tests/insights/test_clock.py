@@ -104,11 +104,15 @@ def test_case_page_shows_status_and_staff_record_them(world: Any, owing: Any) ->
     assert cnil.done_by == world.acss
     page = client_for(world.acss).get(f"/dossiers/{owing.pk}/").content.decode()
     assert 'data-kind="cnil" data-status="done"' in page
-    # Declarants see the clock but do not record it here.
+    # The structure owes them too: its declarants record them; its SSI correspondent
+    # (read-only) sees the clock and records nothing.
     page = client_for(world.declarant_lyon).get(f"/dossiers/{owing.pk}/").content.decode()
     assert 'data-testid="obligations"' in page
+    assert "obligation-form-" in page
+    page = client_for(world.member_lyon).get(f"/dossiers/{owing.pk}/").content.decode()
+    assert 'data-testid="obligations"' in page
     assert "obligation-form-" not in page
-    denied = client_for(world.declarant_lyon).post(
+    denied = client_for(world.member_lyon).post(
         f"/dossiers/{owing.pk}/obligations/anssi/", {"done_at": made.strftime("%Y-%m-%dT%H:%M")}
     )
     assert denied.status_code == 403

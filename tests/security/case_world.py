@@ -140,6 +140,9 @@ EXERCISE: dict[str, Callable[[Any, Case, Any], object]] = {
     ),
     "agree": lambda u, c, w: case_agree(case=c, by=u, party=_party(u, c), opinion="useful"),
     "close": lambda u, c, w: case_close(case=c, by=u, version=None, synthesis="Synthèse"),
+    "recommend": lambda u, c, w: case_track(
+        case=c, by=u, kind="recommendation", text="Recommandation sanitaire"
+    ),
     "indicator": lambda u, c, w: indicator_add(case=c, by=u, kind="ip", value="192.0.2.10"),
     "obligation": lambda u, c, w: obligation_record(
         case=c, by=u, kind=_owed_kind(c), done_at=timezone.now()

@@ -295,6 +295,8 @@ class TrackingKind(models.TextChoices):
     PROVIDERS = "providers", _("Referenced providers list sent")
     STRUCTURE_ACTION = "structure_action", _("Action done by the structure")
     PUBLIC_COMMUNICATION = "public_communication", _("Public communication")
+    RECOMMENDATION = "recommendation", _("Recommendation of the DGS (sanitary impact)")
+    PALLIATIVE = "palliative", _("Palliative measure recommended by the DGS")
     NOTE = "note", _("Note")
 
 

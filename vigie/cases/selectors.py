@@ -33,6 +33,13 @@ _STATUS_ORDER = models.Case(
     *(When(status=value, then=Value(n)) for n, value in enumerate(CaseStatus.values)),
     output_field=models.IntegerField(),
 )
+# Urgent: help needed now, or care affected (actual impact, patients transferred, plan
+# blanc: Case.care_affected). Such cases stand out and come first in open queues.
+URGENT = Q(care_affected=True) | Q(declaration__urgent_help=True)
+URGENT_FIRST = models.Case(
+    When(URGENT, then=Value(0)), default=Value(1), output_field=models.IntegerField()
+).asc()
+OPEN_STATUSES = frozenset(value for value in CaseStatus.values if value != CaseStatus.CLOSED)
 SORTS: dict[str, list[Any]] = {
     "-opened_at": ["-opened_at", "-pk"],
     "opened_at": ["opened_at", "pk"],
@@ -105,9 +112,13 @@ def case_queue(
         qs = qs.open()
     elif status in CaseStatus.values:
         qs = qs.filter(status=status)
+    order = SORTS.get(sort, SORTS["-opened_at"])
+    if status == OPEN or status in OPEN_STATUSES:
+        # Where work is waiting, urgent cases come first whatever the sort.
+        order = [URGENT_FIRST, *order]
     cases = qs.select_related(
         "structure__departement__region", "declaration__incident_type"
-    ).order_by(*SORTS.get(sort, SORTS["-opened_at"]))
+    ).order_by(*order)
     return CaseQueue(cases=cases, counts=counts, capped=capped)
 
 

@@ -295,12 +295,12 @@ def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
         _mark_ars_informed(case, entry.at)
     _save(case)
     if kind != TrackingKind.STRUCTURE_ACTION and not case.is_military:
+        to = notify.structure(case, mailboxes=False)
+        if kind in workflow.DGS_KINDS:
+            # The DGS's recommendations reach those who support the case.
+            to += [*notify.national("acss", Role.ACSS_ANALYST), *notify.ars(case)]
         notify.notify(
-            case,
-            purpose=f"tracking:{kind}",
-            subject=str(kind.label),
-            message=entry.text,
-            to=notify.structure(case, mailboxes=False),
+            case, purpose=f"tracking:{kind}", subject=str(kind.label), message=entry.text, to=to
         )
     return entry
 
@@ -485,6 +485,10 @@ def case_close(
     case.closed_at = timezone.now()
     case.closed_by = by
     _event(case, by, EventKind.CLOSED, reason=case.closure_synthesis)
+    if case.crisis_mode:
+        # A closed case is no longer in crisis: the queue and the header stop saying so.
+        case.crisis_mode = False
+        _event(case, by, EventKind.CRISIS, reason=_("Ended with the closure."), on=False)
     _transition(case, CaseStatus.CLOSED, by)
     _save(case)
     notify.notify(

@@ -61,9 +61,10 @@ def _user(request: HttpRequest) -> User:
 def case_queue(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     staff = scope.is_national or bool(scope.ars_region_ids)
-    # An ARS officer's desk: cases in support, the most urgent weekly update first.
+    # An ARS officer's desk: every open case (a fresh urgent declaration awaiting
+    # qualification included), urgent ones first, then the most pressing weekly update.
     ars_desk = bool(scope.ars_region_ids) and not scope.is_national
-    default_status = "to_process" if ars_desk else (selectors.OPEN if staff else selectors.ALL)
+    default_status = selectors.OPEN if staff else selectors.ALL
     default_sort = "ars_update_due_at" if ars_desk else "-opened_at"
     data = request.GET.copy() if request.GET else None
     if data is not None and not data.get("sort"):
@@ -230,6 +231,10 @@ def _page(
     context = {
         "case": case,
         "declaration": declaration,
+        # Not every reader of the case reads the declaration's own page (the DGS).
+        "declaration_readable": declaration_selectors.declaration_readable(
+            request.user, declaration
+        ),
         "structure": case.structure,
         "forms": forms,
         "outcome_labels": [Outcome(o).label for o in case.outcomes],
@@ -389,12 +394,12 @@ def case_choose_support(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_track(request: HttpRequest, pk: int) -> HttpResponse:
     case, scope = _setup(request, pk)
-    if workflow.may("track", scope, case):
-        action, kinds = "track", list(TrackingKind.values)
-    else:
-        action, kinds = "track_structure_action", [TrackingKind.STRUCTURE_ACTION.value]
-    if request.POST.get("kind") in set(TrackingKind.values) - set(kinds):
+    # The kinds this person may ever record here (the state is the service's to check).
+    kinds = workflow.tracking_kinds(scope, case, now=False)
+    posted = request.POST.get("kind", "")
+    if not kinds or posted in set(TrackingKind.values) - set(kinds):
         raise PermissionDenied  # e.g. a structure recording the cell's analysis
+    action = workflow.tracking_action(posted if posted in kinds else kinds[0])
     return _act(
         request,
         case,

@@ -195,6 +195,15 @@ def _reports_structure_action(scope: Scope, case: Case) -> bool:
     return declares_for(scope, case) or handles(scope, case)
 
 
+def _records_notifications(scope: Scope, case: Case) -> bool:
+    # The structure owes its notifications (CNIL, NIS2): it records them too.
+    return declares_for(scope, case) or handles(scope, case)
+
+
+def _dgs_on_b3(scope: Scope, case: Case) -> bool:
+    return scope.has("dgs") and "b3" in (case.outcomes or [])
+
+
 def _not_own_ars(scope: Scope, case: Case) -> bool:
     # The ARS's own entries already count as its weekly update.
     return handles(scope, case) and not own_ars(scope, case)
@@ -276,8 +285,19 @@ ACTIONS: dict[str, Action] = {
             _closer,
             (_all_agreed,),
         ),
+        Action(
+            "recommend",
+            gettext_lazy("Recommend (sanitary impact)"),
+            QUALIFIED_OPEN,
+            _dgs_on_b3,
+        ),
         Action("indicator", gettext_lazy("Add an indicator"), OPEN, handles),
-        Action("obligation", gettext_lazy("Record a notification made"), OPEN, handles),
+        Action(
+            "obligation",
+            gettext_lazy("Record a notification made"),
+            OPEN,
+            _records_notifications,
+        ),
         Action(
             "retex",
             gettext_lazy("Write the lessons learned"),
@@ -343,17 +363,29 @@ def action_check(name: str, scope: Scope, case: Case) -> None:
     raise TransitionRefused(refused.message)
 
 
-def tracking_kinds(scope: Scope, case: Case) -> list[str]:
-    """The tracking-sheet kinds a person may record now (staff in charge: all of them;
-    the structure's declarants: the structure's own actions)."""
-    if refusal("track", scope, case) is None:
-        return list(TrackingKind.values)
-    if refusal("track_structure_action", scope, case) is None:
-        return [TrackingKind.STRUCTURE_ACTION.value]
-    return []
+# Which action of the table records each kind of tracking-sheet entry.
+DGS_KINDS = frozenset({TrackingKind.RECOMMENDATION, TrackingKind.PALLIATIVE})
+
+
+def tracking_action(kind: str) -> str:
+    if kind == TrackingKind.STRUCTURE_ACTION:
+        return "track_structure_action"
+    if kind in DGS_KINDS:
+        return "recommend"
+    return "track"
+
+
+def tracking_kinds(scope: Scope, case: Case, *, now: bool = True) -> list[str]:
+    """The tracking-sheet kinds a person may record (``now``: in the case's current
+    state; otherwise whatever the state, for the view's 403)."""
+    allowed = (
+        (lambda name: refusal(name, scope, case) is None)
+        if now
+        else (lambda name: may(name, scope, case))
+    )
+    return [kind for kind in TrackingKind.values if allowed(tracking_action(kind))]
 
 
 def tracking_check(scope: Scope, case: Case, kind: str) -> None:
     """``action_check`` for a tracking entry of ``kind``."""
-    structure_action = kind == TrackingKind.STRUCTURE_ACTION
-    action_check("track_structure_action" if structure_action else "track", scope, case)
+    action_check(tracking_action(kind), scope, case)

@@ -36,3 +36,14 @@ def case_insights(context: template.Context, case: Any) -> dict[str, Any]:
         "indicator_form": IndicatorForm() if "indicator" in available else None,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def pending_notifications(context: template.Context, case: Any) -> list[str]:
+    """The labels of the notifications the case still owes (shown before closing)."""
+    user = context["request"].user
+    return [
+        str(row["label"])
+        for row in selectors.case_obligations(user, case)
+        if row["status"] != "done"
+    ]

@@ -1,0 +1,134 @@
+"""What the people handling a case notice: urgency first, the DGS's part on B3 cases,
+the structure recording its own notifications, crisis mode ending with the case, and
+the closure warning about notifications still owed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import client_for
+from vigie.cases.models import Case, CaseStatus, Criticity, TrackingEntry
+from vigie.cases.services import (
+    case_agree,
+    case_close,
+    case_end_support,
+    case_qualify,
+    case_set_crisis,
+    case_switch_significant,
+)
+from vigie.insights.models import Obligation
+from vigie.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def _qualify(case: Case, by: Any, outcomes: list[str]) -> Case:
+    return case_qualify(
+        case=case, by=by, version=None, criticity=Criticity.SERIOUS, outcomes=outcomes
+    )
+
+
+def test_urgent_cases_stand_out_and_come_first(world: Any, make_case: Callable[..., Case]) -> None:
+    calm = make_case(world.lyon, world.declarant_lyon)
+    _qualify(calm, world.acss, ["b2"])
+    Case.objects.filter(pk=calm.pk).update(ars_update_due_at=timezone.now() - timedelta(days=2))
+    urgent = make_case(world.lyon_lab, world.declarant_lyon_lab, urgent_help=True)
+    care = make_case(world.lyon, world.declarant_lyon, care_impact="actual")
+    landing = client_for(world.ars_ara).get("/dossiers/")
+    # The ARS lands on every open case: the fresh urgent ones, awaiting qualification,
+    # come before the late weekly update.
+    assert landing.context["status"] == "open"
+    order = [c.reference for c in landing.context["page_obj"]]
+    assert set(order[:2]) == {urgent.reference, care.reference}
+    assert order[2] == calm.reference
+    page = landing.content.decode()
+    assert page.count('data-testid="urgent-badge"') == 1
+    assert page.count('data-testid="care-badge"') == 1
+    header = client_for(world.acss).get(f"/dossiers/{urgent.pk}/").content.decode()
+    assert 'data-testid="urgent-badge"' in header
+    assert "Aide urgente demandée" in header
+
+
+def test_the_dgs_recommends_on_a_b3_case_and_is_not_sent_to_a_page_it_cannot_read(
+    world: Any, make_case: Callable[..., Case]
+) -> None:
+    case = _qualify(make_case(world.lyon, world.declarant_lyon), world.acss, ["b2", "b3"])
+    dgs = client_for(world.dgs)
+    page = dgs.get(f"/dossiers/{case.pk}/")
+    assert page.status_code == 200
+    assert 'data-testid="declaration-link"' not in page.content.decode()
+    kinds = [value for value, _label in page.context["forms"]["track"].fields["kind"].choices]
+    assert kinds == ["recommendation", "palliative"]
+    response = dgs.post(
+        f"/dossiers/{case.pk}/suivi/",
+        {"version": case.version, "kind": "palliative", "text": "Dérouter les urgences"},
+    )
+    assert response.status_code == 302
+    entry = TrackingEntry.objects.get(case=case)
+    assert entry.by == world.dgs and entry.kind == "palliative"
+    assert Notification.objects.filter(
+        user=world.declarant_lyon, body__contains="Dérouter"
+    ).exists()
+    # Not on a case without sanitary impact, and not the cell's own kinds.
+    other = _qualify(make_case(world.lyon, world.declarant_lyon), world.acss, ["b2"])
+    assert dgs.get(f"/dossiers/{other.pk}/").status_code == 404
+    analysis = dgs.post(
+        f"/dossiers/{case.pk}/suivi/", {"version": case.version, "kind": "analysis", "text": "x"}
+    )
+    assert analysis.status_code == 403
+
+
+def test_the_structure_records_the_notifications_it_made(
+    world: Any, make_case: Callable[..., Case]
+) -> None:
+    case = make_case(world.lyon, world.declarant_lyon, data_confidentiality=True)
+    page = client_for(world.declarant_lyon).get(f"/dossiers/{case.pk}/").content.decode()
+    assert "/obligations/cnil/" in page
+    made = timezone.localtime(timezone.now(), timezone.get_fixed_timezone(60)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    response = client_for(world.declarant_lyon).post(
+        f"/dossiers/{case.pk}/obligations/cnil/", {"done_at": made}
+    )
+    assert response.status_code == 302
+    cnil = Obligation.objects.get(case=case, kind="cnil")
+    assert cnil.done_by == world.declarant_lyon and cnil.done_at is not None
+    assert case.timeline.filter(kind="obligation", actor=world.declarant_lyon).exists()
+    # The SSI correspondent reads it but records nothing.
+    refused = client_for(world.member_lyon).post(
+        f"/dossiers/{case.pk}/obligations/cnil/", {"done_at": made}
+    )
+    assert refused.status_code == 403
+
+
+def test_crisis_mode_ends_with_the_case_and_closing_warns_of_notifications_owed(
+    world: Any, make_case: Callable[..., Case]
+) -> None:
+    case = _qualify(
+        make_case(world.lyon, world.declarant_lyon, data_confidentiality=True),
+        world.acss,
+        ["b2"],
+    )
+    case = case_switch_significant(case=case, by=world.acss, version=None, reason="Vague")
+    case = case_set_crisis(case=case, by=world.hfds, version=None, on=True, reason="Crise")
+    case = case_end_support(case=case, by=world.acss, version=None)
+    for party, by in (
+        ("cell", world.acss),
+        ("ars", world.ars_ara),
+        ("hfds", world.hfds),
+        ("structure", world.declarant_lyon),
+    ):
+        case_agree(case=case, by=by, party=party, opinion="useful")
+    page = client_for(world.acss).get(f"/dossiers/{case.pk}/").content.decode()
+    assert 'data-testid="close-pending-notifications"' in page
+    assert "CNIL" in page
+    case = case_close(case=case, by=world.acss, version=None, synthesis="Fin")
+    assert case.status == CaseStatus.CLOSED and not case.crisis_mode
+    assert case.timeline.filter(kind="crisis").last().data == {"on": False}
+    queue = client_for(world.hfds).get("/dossiers/?status=closed").content.decode()
+    assert 'data-testid="crisis-badge"' not in queue
