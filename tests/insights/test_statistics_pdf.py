@@ -122,3 +122,7 @@ def test_the_page_links_the_pdf_with_its_filters(world: Any, three_cases: Any) -
     html = client_for(world.acss).get("/statistiques/", {"start": "2026-01-01"}).content.decode()
     assert 'href="/statistiques/export.pdf?start=2026-01-01" data-testid="export-pdf"' in html
     assert "Statistiques (PDF)" in html
+    # The open cases are counted as "Dossiers ouverts" (not the verb "Ouvrir").
+    totals = html.split('data-testid="totals"', 1)[1].split("</dl>", 1)[0]
+    assert "<dt>Dossiers ouverts</dt><dd>2</dd>" in totals
+    assert "Ouvrir" not in totals
