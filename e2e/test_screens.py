@@ -25,6 +25,7 @@ from django.core.cache import cache
 
 from e2e.conftest import ARTIFACTS, CHROMIUM, PASSWORD, member, sign_in, sign_in_with_code
 from e2e.test_case import submitted_case
+from tests.factories import complete_values
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +71,7 @@ def roles(ids: dict[str, Any]) -> list[Role]:
                 "/declarations/",
                 f"/declarations/{declaration}/",
                 "/declarations/nouvelle/",
+                *ids["draft"],
                 f"/dossiers/{case}/",
                 *plan,
                 f"/plan-action/structures/{lyon}/mesures/1/",
@@ -159,6 +161,8 @@ def demo_data() -> dict[str, Any]:
     from vigie.cases.models import Case
     from vigie.core.mfa import requires_mfa
     from vigie.declarations.demo import demo_declarations_load
+    from vigie.declarations.services import declaration_save, declaration_start
+    from vigie.declarations.steps import STEPS
     from vigie.directory.demo import DEMO_DOMAIN, demo_load
     from vigie.directory.finess import with_check_key
     from vigie.directory.models import Role as Roles
@@ -176,6 +180,19 @@ def demo_data() -> dict[str, Any]:
         "rssi@hia-begin.test", "Hélène", "Marchal", Roles.DECLARANT, structure=begin
     )
     military = submitted_case(begin, declarant)
+    # A draft half filled in: the declaration form's steps and its summary.
+    karim = User.objects.get(email=f"declarant@{DEMO_DOMAIN}")
+    lyon = Structure.objects.get(finess=with_check_key("69000001"))
+    draft = declaration_start(structure=lyon, by=karim)
+    values = complete_values()
+    for step in STEPS[:2]:
+        draft = declaration_save(
+            declaration=draft,
+            by=karim,
+            step=step.slug,
+            values={name: values[name] for name in step.fields if name in values},
+        )
+    draft_pages = [f"/declarations/{draft.pk}/etape/{step.slug}/" for step in STEPS]
     secrets: dict[str, str] = {}
     for user in User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}"):
         user.set_password(PASSWORD)
@@ -183,7 +200,6 @@ def demo_data() -> dict[str, Any]:
         if requires_mfa(user):
             secrets[user.email] = generate_totp_secret()
             TOTP.activate(user, secrets[user.email])
-    lyon = Structure.objects.get(finess=with_check_key("69000001"))
     case = Case.objects.filter(structure=lyon).order_by("pk").first()
     assert case is not None
     alert = Alert.objects.order_by("pk").first()
@@ -195,6 +211,7 @@ def demo_data() -> dict[str, Any]:
         "military_case": military.pk,
         "lyon_finess": lyon.finess,
         "alert": alert.pk if alert else 0,
+        "draft": [*draft_pages, f"/declarations/{draft.pk}/recapitulatif/"],
     }
 
 
