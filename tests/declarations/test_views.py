@@ -235,7 +235,9 @@ def test_reunion_local_time_is_stored_as_the_right_instant(world: Any) -> None:
     typed = local.strftime("%Y-%m-%dT%H:%M")
 
     page = client.get(step_url(draft, "identite")).content.decode()
-    assert "Indian/Reunion" in page  # the help text says which time zone is expected
+    # The help text names the expected time zone in French, not as an IANA identifier.
+    assert "heure de La Réunion" in page
+    assert "Indian/Reunion" not in page
     response = client.post(step_url(draft, "identite"), {"detected_at": typed})
     assert response.status_code == 302
 
@@ -391,7 +393,9 @@ def test_detail_shows_times_in_local_and_paris_time(
     assert shown is not None
     assert local.strftime("%H:%M") in shown.group(1)
     assert paris.strftime("%H:%M") in shown.group(1)
-    assert "Indian/Reunion" in shown.group(1)
+    assert "(heure de La Réunion)" in shown.group(1)
+    assert "(heure de Paris)" in shown.group(1)
+    assert "Indian/Reunion" not in page
 
 
 def test_military_hospital_ars_notice_is_shown_as_a_notice(

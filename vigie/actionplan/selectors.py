@@ -101,9 +101,8 @@ def measure_rows(user: Any, structure: Structure, plan: Plan, today: date) -> li
         .prefetch_related("evidence")
     }
     rows = []
-    for measure in plan.measures.select_related("theme").order_by(
-        "priority", "theme__order", "number"
-    ):
+    # By number within each priority (1, 2, 3… not grouped by theme: 5, 6, 7, 1…).
+    for measure in plan.measures.select_related("theme").order_by("priority", "number"):
         assessment = assessments.get(measure.pk)
         status = assessment.status if assessment else AssessmentStatus.NOT_STARTED
         deadline = add_months(start, measure.deadline_months)

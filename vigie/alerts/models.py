@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vigie.core.scoping import ScopedQuerySet
 from vigie.directory.models import Region, Structure, StructureKind, User, Vendor
@@ -106,7 +107,7 @@ class RequestKind(models.TextChoices):
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("vendor request status", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged by the vendor")
     PATCH_AVAILABLE = "patch_available", _("Patch available")
     RESOLVED = "resolved", _("Resolved")

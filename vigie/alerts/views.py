@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vigie.alerts import selectors, services
@@ -78,10 +79,15 @@ def alert_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
+            count = selectors.alert_recipients(alert=alert, user=request.user).count()
             messages.success(
                 request,
-                _("The alert is sent to %(count)d structures.")
-                % {"count": selectors.alert_recipients(alert=alert, user=request.user).count()},
+                ngettext(
+                    "The alert is sent to %(count)d structure.",
+                    "The alert is sent to %(count)d structures.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("alerts:detail", pk=alert.pk)
     return render(request, "alerts/form.html", {"form": form})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm, DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
+from vigie.core.timezones import zone_label
 from vigie.declarations import selectors
 from vigie.declarations.models import (
     AffectedSystem,
@@ -213,7 +214,7 @@ class IdentityForm(StepForm):
     def setup_fields(self) -> None:
         structure: Structure = self.declaration.structure
         tz = selectors.structure_timezone(structure)
-        place = {"region": structure.departement.region.name, "tz": tz.key}
+        place = {"region": structure.departement.region.name, "tz": zone_label(tz)}
         self.fields["detected_at"].help_text = (
             _(
                 "When the incident was noticed, in the structure's local time "
