@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -15,9 +17,21 @@ from vigie.core.scoping import scope_for
 class NavItem:
     label: str
     url: str
+    # Entries sharing a group are shown under one drop-down menu of the main menu, so
+    # that it fits on one line at 1280 px for the roles that see the most entries.
+    group: str = ""
+    # Views (namespace:name) that belong to this entry although their path is another's.
+    views: frozenset[str] = frozenset()
 
     def is_current(self, path: str) -> bool:
         return path == self.url if self.url == "/" else path.startswith(self.url)
+
+
+# The pages of the declaration form live under /declarations/<pk>/ but belong to
+# "Declare an incident", not to the list of declarations.
+DECLARATION_FORM_VIEWS = frozenset(
+    {"declarations:start", "declarations:step", "declarations:summary", "declarations:discard"}
+)
 
 
 def navigation_items(request: HttpRequest) -> list[NavItem]:
@@ -34,7 +48,13 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
         )
         items.append(NavItem(label, reverse("directory:structure_list")))
     if scope.declarant_structure_ids:
-        items.append(NavItem(_("Declare an incident"), reverse("declarations:start")))
+        items.append(
+            NavItem(
+                _("Declare an incident"),
+                reverse("declarations:start"),
+                views=DECLARATION_FORM_VIEWS,
+            )
+        )
     if scope.structure_ids or scope.is_national or scope.ars_region_ids:
         items.append(NavItem(_("Declarations"), reverse("declarations:list")))
         items.append(NavItem(_("Cases"), reverse("cases:queue")))
@@ -45,26 +65,61 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
     if scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
         items.append(NavItem(_("Statistics"), reverse("insights:dashboard")))
     if scope.structure_ids or scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
-        items.append(NavItem(_("Community"), reverse("community:thread_list")))
-        items.append(NavItem(_("Alerts"), reverse("alerts:list")))
+        items.append(NavItem(_("Community"), reverse("community:thread_list"), EXCHANGES))
+        items.append(NavItem(_("Alerts"), reverse("alerts:list"), EXCHANGES))
     if scope.vendor_ids or scope.has("acss_analyst", "hfds"):
-        items.append(NavItem(_("Patch requests"), reverse("vendors:list")))
+        items.append(NavItem(_("Patch requests"), reverse("vendors:list"), EXCHANGES))
     if scope.directed_structure_ids:
         items.append(NavItem(_("Declarants"), reverse("directory:delegation_list")))
     if scope.is_administrator:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
-    items.append(NavItem(_("My account"), reverse("account")))
+    # "My account" is the person's name in the header tools (copied into the mobile menu).
     return items
+
+
+EXCHANGES = "exchanges"
+
+
+def group_label(group: str) -> str:
+    return {EXCHANGES: _("Exchanges")}[group]
+
+
+def navigation_menu(items: list[NavItem], current: NavItem | None) -> list[dict[str, Any]]:
+    """Top-level entries of the main menu: plain links, and a drop-down menu per group
+    of two entries or more (a group of one is shown as its single link)."""
+    sizes = Counter(item.group for item in items if item.group)
+    menu: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
+    for item in items:
+        link = {"label": item.label, "url": item.url, "current": item is current}
+        if not item.group or sizes[item.group] < 2:
+            menu.append(link)
+        elif item.group in groups:
+            groups[item.group]["children"].append(link)
+            groups[item.group]["current"] |= link["current"]
+        else:
+            groups[item.group] = {
+                "label": group_label(item.group),
+                "id": f"nav-menu-{item.group}",
+                "children": [link],
+                "current": link["current"],
+            }
+            menu.append(groups[item.group])
+    return menu
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     items = navigation_items(request)
     # Only the most specific match is current ("/declarations/nouvelle/" is not the list).
-    matches = [item for item in items if item.is_current(request.path)]
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match is not None else ""
+    owners = [item for item in items if view_name in item.views]
+    matches = owners or [item for item in items if item.is_current(request.path)]
     current = max(matches, key=lambda item: len(item.url)) if matches else None
     return {
         "nav_items": [
             {"label": item.label, "url": item.url, "current": item is current} for item in items
         ],
+        "nav_menu": navigation_menu(items, current),
         "vigie_scope": scope_for(getattr(request, "user", None)),
     }

@@ -3,7 +3,8 @@
 - The Django admin has no password form of its own: its login address hands over to
   allauth's sign-in (password, then second factor), keeping ``?next=``.
 - Activating a TOTP device proves possession of it: the session is recorded as having
-  passed the second factor, as allauth records a code typed at sign-in.
+  passed the second factor (and as recently reauthenticated, as allauth records a code
+  typed on its reauthentication page), so the recovery codes follow without a prompt.
 - An e-mail address becomes the main one only once verified (allauth lets an account
   without any verified address promote an unverified one).
 """
@@ -48,7 +49,10 @@ def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse
 class ActivateTOTPView(totp_views.ActivateTOTPView):
     def form_valid(self, form: Any) -> HttpResponse:
         totp, recovery_codes = totp_flows.activate_totp(self.request, form)
-        session_record_mfa(self.request, totp)
+        # The code just typed proves the new device, in a session signed in with the
+        # password: as allauth's own reauthentication by code, it counts as recent, so
+        # the recovery codes shown next need no second password prompt.
+        session_record_mfa(self.request, totp, reauthenticated=True)
         self.did_generate_recovery_codes = bool(recovery_codes)
         return FormView.form_valid(self, form)
 

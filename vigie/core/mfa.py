@@ -37,12 +37,18 @@ def session_passed_mfa(request: HttpRequest, user: Any) -> bool:
     )
 
 
-def session_record_mfa(request: HttpRequest, authenticator: Authenticator) -> None:
+def session_record_mfa(
+    request: HttpRequest, authenticator: Authenticator, *, reauthenticated: bool = False
+) -> None:
     """Record a second factor proved in this session outside allauth's login stage (the
-    code typed to activate a new TOTP device proves possession of it), in allauth's format."""
+    code typed to activate a new TOTP device proves possession of it), in allauth's format.
+
+    ``reauthenticated`` marks it as allauth marks a code typed on its reauthentication
+    page: for allauth's reauthentication timeout the session needs no other prompt."""
     # allauth's own recorder (an internal module: its format is what the checks above read).
     from allauth.account.internal.flows.login import record_authentication
 
-    record_authentication(
-        request, authenticator.user, MFA_METHOD, id=authenticator.pk, type=authenticator.type
-    )
+    extra: dict[str, Any] = {"id": authenticator.pk, "type": authenticator.type}
+    if reauthenticated:
+        extra["reauthenticated"] = True
+    record_authentication(request, authenticator.user, MFA_METHOD, **extra)

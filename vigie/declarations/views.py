@@ -170,7 +170,8 @@ def _render_step(
         "structure": draft.structure,
         "step": step,
         "step_number": STEPS.index(step) + 1,
-        "steps_total": len(STEPS),
+        # The review page is the last step of the stepper: "Step 1 of 6" beside 6 items.
+        "steps_total": len(STEPS) + 1,
         "stepper": _stepper(draft, step),
         "previous": previous,
         "following": following,
@@ -315,6 +316,8 @@ def declaration_summary(request: HttpRequest, pk: int) -> HttpResponse:
             "refused": refused,
             "attachments": selectors.attachments_of(request.user, draft),
             "stepper": _stepper(draft, None),
+            "step_number": len(STEPS) + 1,
+            "steps_total": len(STEPS) + 1,
             "timezone_name": selectors.structure_timezone(draft.structure).key,
         },
         status=200,
