@@ -132,3 +132,34 @@ def test_crisis_mode_ends_with_the_case_and_closing_warns_of_notifications_owed(
     assert case.timeline.filter(kind="crisis").last().data == {"on": False}
     queue = client_for(world.hfds).get("/dossiers/?status=closed").content.decode()
     assert 'data-testid="crisis-badge"' not in queue
+
+
+def test_the_ars_gets_the_summary_of_a_military_case_that_affects_care(
+    world: Any, make_user: Any, make_case: Callable[..., Case]
+) -> None:
+    from vigie.directory.models import Role
+
+    soldier = make_user(Role.DECLARANT, structure=world.military)
+    case = make_case(
+        world.military,
+        soldier,
+        care_impact="actual",
+        description="Détail réservé à la chaîne de défense",
+    )
+    case = _qualify(case, world.defence, ["b2"])
+    ars = client_for(world.ars_idf)
+    page = ars.get(f"/dossiers/{case.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="case-summary"' in text and "Soins affectés" in text
+    assert "Détail réservé" not in text and 'data-testid="timeline"' not in text
+    for url in (
+        f"/dossiers/{case.pk}/rapport.pdf",
+        f"/dossiers/{case.pk}/indicateurs/stix.json",
+        f"/declarations/{case.declaration_id}/",
+    ):
+        assert ars.get(url).status_code == 404, url
+    # The defence chain reads it all.
+    assert (
+        "Détail réservé" in client_for(world.defence).get(f"/dossiers/{case.pk}/").content.decode()
+    )

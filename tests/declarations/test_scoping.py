@@ -23,7 +23,7 @@ EXPECTED = {
     "director_paris": set(),
     "acss": {"lab", "oiv", "reunion", "ansm"},  # military hospitals are not routed to it
     "ars_ara": {"lab", "oiv", "ansm"},
-    "ars_idf": {"military_care"},  # the notice-only one stays hidden
+    "ars_idf": set(),  # military hospitals' declarations: the case summary only
     "ars_reunion": {"reunion"},
     "hfds": {"lab", "oiv", "reunion", "ansm", "military_notice", "military_care"},
     "dgs": set(),  # until a case is qualified with a sanitary impact

@@ -67,7 +67,7 @@ DECLARATIONS: dict[str, set[str]] = {
     "director_paris": set(),
     "acss": {"lab", "lab_b3", "oiv", "reunion"},  # military hospitals are not routed to it
     "ars_ara": {"lab", "lab_b3", "oiv"},  # not Paris, not La Réunion
-    "ars_idf": {"military_care"},  # the notice-only one stays hidden
+    "ars_idf": set(),  # a military hospital's declaration: never (the case summary only)
     "ars_reunion": {"reunion"},
     "hfds": set(SUBMITTED),
     "dgs": set(),  # reads the B3 case, not the declaration itself
@@ -81,7 +81,10 @@ DECLARATIONS: dict[str, set[str]] = {
 CASES: dict[str, set[str]] = {
     **{who: seen - {"draft_lab"} for who, seen in DECLARATIONS.items()},
     "dgs": {"lab_b3"},  # qualified with a sanitary impact
+    "ars_idf": {"military_care"},  # care affected: the case summary; not the notice-only one
 }
+# Readers of a case who get its summary only (SPEC section 1): no report, no indicators.
+SUMMARY_ONLY = {("ars_idf", "military_care")}
 # Who may open the statistics and their exports at all.
 STATISTICS = {"acss", "ars_ara", "ars_idf", "ars_reunion", "hfds"}
 
@@ -341,7 +344,10 @@ def test_each_role_reads_exactly_its_objects_everywhere(matrix: Any, who: str) -
             ("case stix", f"/dossiers/{case.pk}/indicateurs/stix.json"),
         ):
             response = client.get(url)
-            check(endpoint, name, response.status_code == 200, name in CASES[who])
+            expected = name in CASES[who] and (
+                endpoint == "case detail" or (who, name) not in SUMMARY_ONLY
+            )
+            check(endpoint, name, response.status_code == 200, expected)
             if response.status_code != 200:
                 assert response.status_code in HIDDEN, (who, endpoint, name, response.status_code)
             elif endpoint == "case report pdf":

@@ -41,6 +41,7 @@ from vigie.cases.forms import (
     TrackForm,
 )
 from vigie.cases.models import Case, CaseStatus, Outcome, Party, Question, TrackingKind
+from vigie.cases.scopes import Level, case_level
 from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import Scope, scope_for
 from vigie.declarations import selectors as declaration_selectors
@@ -171,6 +172,15 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     scope = scope_for(request.user)
+    if case_level(scope, case) < Level.FULL:
+        # The ARS of a military hospital whose care is affected: the case summary (SPEC
+        # section 1), never the declaration, the exchanges or the action plan.
+        return render(
+            request,
+            "cases/summary.html",
+            {"case": case, "declaration": case.declaration, "structure": case.structure},
+            status=status,
+        )
     # What this person may do on this case now: the action table, nothing restated.
     available = workflow.available_actions(scope, case)
     kinds = workflow.tracking_kinds(scope, case)

@@ -59,10 +59,18 @@ def declaration_filter(scope: Scope, prefix: str = "") -> Q:
     if kinds:
         condition |= submitted & Q(Exists(routed.filter(kind__in=kinds)))
     if scope.ars_region_ids:
-        condition |= submitted & Q(
-            Exists(
-                routed.filter(
-                    kind=RecipientKind.ARS, region_id__in=scope.ars_region_ids, notice_only=False
+        # Not a military hospital's declaration: when care is affected the ARS gets the
+        # case summary (SPEC section 1), never the declaration itself.
+        condition |= (
+            submitted
+            & ~Q(**{f"{p}structure__kind": "military_hospital"})
+            & Q(
+                Exists(
+                    routed.filter(
+                        kind=RecipientKind.ARS,
+                        region_id__in=scope.ars_region_ids,
+                        notice_only=False,
+                    )
                 )
             )
         )

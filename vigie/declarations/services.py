@@ -365,6 +365,12 @@ def _notify_submission(declaration: Declaration, routes: list[Route], by: User) 
                 topic=topic,
             )
             continue
+        link = url
+        if route.kind == RecipientKind.ARS and declaration.structure.is_military:
+            # Care is affected: the ARS follows the case's summary in its queue, never
+            # the military hospital's declaration itself.
+            link = reverse("cases:queue")
+            route_context["url"] = settings.SITE_URL + link
         queue(
             to=[route.email],
             template="declarations/email/routed",
@@ -376,7 +382,7 @@ def _notify_submission(declaration: Declaration, routes: list[Route], by: User) 
             title=_("New declaration %(reference)s — %(structure)s")
             % {"reference": declaration.reference, "structure": declaration.structure.name},
             body=", ".join(reason_labels(route.reasons)),
-            url=url,
+            url=link,
             topic=topic,
         )
     alerted = [

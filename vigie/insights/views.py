@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from vigie.cases import selectors as case_selectors
 from vigie.cases import workflow
 from vigie.cases.models import Case
+from vigie.cases.scopes import Level, case_level
 from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
 from vigie.directory.models import Region, User
@@ -213,10 +214,19 @@ def _case(request: HttpRequest, pk: int) -> Case:
     return case
 
 
+def _case_in_full(request: HttpRequest, pk: int) -> Case:
+    """A case whose whole content the user reads (not the ARS's summary of a military
+    hospital's case): its report and indicators are that content."""
+    case = _case(request, pk)
+    if case_level(scope_for(request.user), case) < Level.FULL:
+        raise Http404
+    return case
+
+
 @login_required
 @require_safe
 def case_stix(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = _case_in_full(request, pk)
     indicators = selectors.indicators_visible(request.user).filter(case=case)
     return _stix_response(indicators, f"vigie-{case.reference}", case.reference)
 
@@ -224,7 +234,7 @@ def case_stix(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def case_report(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = _case_in_full(request, pk)
     context = selectors.case_report_context(request.user, case)
     response = HttpResponse(exports.case_pdf(context), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="vigie-{case.reference}.pdf"'
