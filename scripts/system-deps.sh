@@ -12,6 +12,8 @@ ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing+=(libpango-1.0-0 libpa
 if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+  # PDF pages rendered to PNG by the screenshot scenario (e2e/test_screens.py).
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

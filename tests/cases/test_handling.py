@@ -163,3 +163,15 @@ def test_the_ars_gets_the_summary_of_a_military_case_that_affects_care(
     assert (
         "Détail réservé" in client_for(world.defence).get(f"/dossiers/{case.pk}/").content.decode()
     )
+
+
+def test_a_military_case_owes_its_declaration_to_the_defence_chain(
+    world: Any, make_user: Any, make_case: Callable[..., Case]
+) -> None:
+    from vigie.directory.models import Role
+
+    soldier = make_user(Role.DECLARANT, structure=world.military)
+    case = make_case(world.military, soldier, care_impact="none")
+    page = client_for(world.defence).get(f"/dossiers/{case.pk}/").content.decode()
+    assert "Chaîne de défense (déclaration)" in page
+    assert "cellule d’accompagnement (déclaration)" not in page.lower()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vigie.cases.display import timeline_rows
 from vigie.cases.models import Case
@@ -16,6 +17,16 @@ from vigie.insights.models import Indicator, Obligation, ObligationKind
 
 def indicators_visible(user: Any) -> QuerySet[Indicator]:
     return Indicator.objects.visible_to(user).select_related("added_by")
+
+
+def _label(kind: str, case: Case) -> str:
+    if kind == ObligationKind.ARS_CELL and case.is_military:
+        # A military hospital declares to the defence chain (and to the ARS only when
+        # care is affected): not to the support cell.
+        if case.care_affected:
+            return _("Defence chain and ARS (declaration)")
+        return _("Defence chain (declaration)")
+    return str(ObligationKind(kind).label)
 
 
 def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
@@ -35,7 +46,7 @@ def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
         rows.append(
             {
                 "kind": item.kind,
-                "label": ObligationKind(item.kind).label,
+                "label": _label(item.kind, case),
                 "due_at": item.due_at,
                 "without_delay": item.due_at == owed[0].due_at,
                 "done_at": done_at,
