@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
 
 from vigie.declarations.models import Tlp
 from vigie.directory.models import Region
 from vigie.insights.models import IndicatorKind
 
 
-class StatsFilterForm(forms.Form):
+class StatsFilterForm(DsfrBaseForm):
     start = forms.DateField(
         label=_("From"),
         required=False,
@@ -42,7 +43,7 @@ class StatsFilterForm(forms.Form):
         return data
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(DsfrBaseForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=IndicatorKind.choices)
     value = forms.CharField(label=_("Value"), max_length=2048)
     tlp = forms.ChoiceField(
@@ -53,7 +54,7 @@ class IndicatorForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), max_length=255, required=False)
 
 
-class ObligationForm(forms.Form):
+class ObligationForm(DsfrBaseForm):
     done_at = forms.DateTimeField(
         label=_("Made at (structure's local time)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
