@@ -22,6 +22,7 @@ from vigie.cases.services import (
     case_switch_significant,
 )
 from vigie.insights.models import Obligation
+from vigie.insights.services import obligations_sync
 from vigie.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +176,32 @@ def test_a_military_case_owes_its_declaration_to_the_defence_chain(
     page = client_for(world.defence).get(f"/dossiers/{case.pk}/").content.decode()
     assert "Chaîne de défense (déclaration)" in page
     assert "cellule d’accompagnement (déclaration)" not in page.lower()
+
+
+def test_handlers_land_on_what_needs_them_now(
+    world: Any, make_user: Any, make_case: Callable[..., Case]
+) -> None:
+    """HFDS, ACSS, DGS and ARS home pages: urgent cases, cases to qualify, late weekly
+    updates, significant incidents and the regulatory deadlines due soon, counted over
+    what each may read (the ARS of Réunion sees none of Lyon's)."""
+    urgent = make_case(
+        world.lyon, world.declarant_lyon, urgent_help=True, data_confidentiality=True
+    )
+    obligations_sync(case=urgent)  # what the regulatory clock's task does every 15 min
+    late = _qualify(make_case(world.lyon_lab, world.declarant_lyon_lab), world.acss, ["b2"])
+    Case.objects.filter(pk=late.pk).update(ars_update_due_at=timezone.now() - timedelta(days=1))
+    page = client_for(world.ars_ara).get("/").content.decode()
+    assert 'data-testid="work-now"' in page
+    assert 'data-testid="work-urgent" data-count="1"' in page
+    assert 'data-testid="work-awaiting" data-count="1"' in page
+    assert 'data-testid="work-overdue" data-count="1"' in page
+    assert "dossier urgent (aide demandée ou soins affectés)" in page
+    assert "Structures visibles" not in page  # no count of structures per region
+    assert 'data-testid="deadlines"' in page  # the ARS/cell notification is due at once
+    other = client_for(world.ars_reunion).get("/").content.decode()
+    assert 'data-testid="work-urgent" data-count="0"' in other
+    assert 'data-testid="no-deadlines"' in other
+    # A declarant's home page has none of it.
+    assert (
+        'data-testid="work-now"' not in client_for(world.declarant_lyon).get("/").content.decode()
+    )

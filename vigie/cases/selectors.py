@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, Trim
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.cases.models import (
@@ -257,3 +258,42 @@ def case_detail(user: Any, pk: int) -> Case | None:
         # The declaration's sections read the same structure: share the loaded one.
         case.declaration.structure = case.structure
     return case
+
+
+# --- what needs a handler now (home pages) ----------------------------------------------
+
+
+@dataclass
+class WorkNow:
+    awaiting_qualification: int
+    urgent: int
+    overdue: int
+    significant: int
+    crisis: int
+
+    @property
+    def anything(self) -> bool:
+        return any(vars(self).values())
+
+
+def work_now(user: Any, *, now: Any = None) -> WorkNow:
+    """Counts of the open cases that need the people handling them, in one query."""
+    now = now or timezone.now()
+    counts = (
+        cases_visible(user)
+        .open()
+        .aggregate(
+            awaiting=Count("pk", filter=Q(status=CaseStatus.AWAITING_QUALIFICATION)),
+            urgent=Count("pk", filter=URGENT),
+            overdue=Count("pk", filter=Q(status=CaseStatus.TO_PROCESS, ars_update_due_at__lt=now)),
+            significant=Count("pk", filter=Q(criticity=Criticity.SIGNIFICANT)),
+            crisis=Count("pk", filter=Q(crisis_mode=True)),
+        )
+    )
+    return WorkNow(
+        awaiting_qualification=counts["awaiting"],
+        urgent=counts["urgent"],
+        overdue=counts["overdue"],
+        significant=counts["significant"],
+        crisis=counts["crisis"],
+    )

@@ -34,7 +34,7 @@ class StatsFilterForm(DsfrBaseForm):
         if regions is None:
             del self.fields["region"]
         else:
-            self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+            self.fields["region"].queryset = regions
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

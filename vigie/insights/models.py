@@ -144,6 +144,10 @@ class Obligation(models.Model):
         return f"{self.case_id} {self.kind}"
 
     @property
+    def is_overdue(self) -> bool:
+        return self.done_at is None and self.due_at < timezone.now()
+
+    @property
     def status(self) -> str:
         if self.done_at is not None:
             return "done"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.cases.display import timeline_rows
-from vigie.cases.models import Case
+from vigie.cases.models import Case, CaseStatus
 from vigie.insights import stats
 from vigie.insights.clock import owed_by_declaration, structure_zone
 from vigie.insights.models import Indicator, Obligation, ObligationKind
@@ -78,3 +79,15 @@ def case_report_context(user: Any, case: Case) -> dict[str, Any]:
         "timeline": timeline_rows(case, user),
         "generated_at": timezone.now(),
     }
+
+
+def deadlines_due(user: Any, *, within: timedelta = timedelta(hours=24)) -> list[Obligation]:
+    """Notifications not yet made whose deadline falls within ``within`` (or is past), on
+    the open cases the user reads: the regulatory clock's next steps, soonest first."""
+    return list(
+        Obligation.objects.visible_to(user)
+        .exclude(case__status=CaseStatus.CLOSED)
+        .filter(done_at__isnull=True, due_at__lte=timezone.now() + within)
+        .select_related("case__structure")
+        .order_by("due_at")[:10]
+    )
