@@ -205,3 +205,9 @@ def test_handlers_land_on_what_needs_them_now(
     assert (
         'data-testid="work-now"' not in client_for(world.declarant_lyon).get("/").content.decode()
     )
+
+
+def test_people_with_no_case_have_no_case_queue(world: Any) -> None:
+    for who in (world.vendor_contact, world.admin, world.nobody):
+        assert client_for(who).get("/dossiers/").status_code == 404
+    assert client_for(world.member_lyon).get("/dossiers/").status_code == 200

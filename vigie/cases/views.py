@@ -62,6 +62,8 @@ def _user(request: HttpRequest) -> User:
 def case_queue(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     staff = scope.is_national or bool(scope.ars_region_ids)
+    if not staff and not scope.structure_ids:
+        raise Http404  # a vendor contact, an administrator: no case is ever theirs
     # An ARS officer's desk: every open case (a fresh urgent declaration awaiting
     # qualification included), urgent ones first, then the most pressing weekly update.
     ars_desk = bool(scope.ars_region_ids) and not scope.is_national
