@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.security.case_world import military_declarant
+from tests.security.case_world import ROLES, military_declarant
 from vigie.cases import services as case_services
 from vigie.cases.models import Case
 from vigie.directory.models import Region, Structure
@@ -27,23 +27,7 @@ from vigie.notifications.models import Notification, OutgoingEmail
 pytestmark = pytest.mark.django_db
 
 FULL, SUMMARY, NOTHING = "full", "summary", "nothing"
-PEOPLE = (
-    "declarant",
-    "member_lyon",
-    "declarant_reunion",
-    "director_paris",
-    "acss",
-    "ars_ara",
-    "ars_idf",
-    "ars_reunion",
-    "hfds",
-    "dgs",
-    "ansm",
-    "defence",
-    "vendor_contact",
-    "admin",
-    "nobody",
-)
+PEOPLE = ROLES  # everybody of the world, the structure's own declarant first
 
 
 def expected(kind: str, reader: str, *, shared: bool = False) -> str:
