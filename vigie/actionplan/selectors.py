@@ -9,6 +9,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from vigie.actionplan.deadlines import add_months
 from vigie.actionplan.models import (
@@ -210,13 +211,22 @@ def measures_not_done_at(
     """The plan's measures neither done nor not applicable at ``moment``, per the history.
 
     Internal: callers have already checked that the structure's plan may be read (see
-    ``case_measures_not_done``). A measure marked done afterwards with an earlier date
-    still counts as not done: what matters is what was recorded before the incident.
+    ``case_measures_not_done``). A measure is done from the date it was achieved, as the
+    structure recorded it, even when that was typed later: a structure that fills in its
+    plan after the fact did not leave its measures undone until then.
     """
     plan = plan or Plan.objects.filter(published_on__lte=moment.date()).first()
     if plan is None:
         return []
     statuses = statuses_at(structure, plan, moment)
+    achieved = MeasureAssessment.objects.filter(
+        structure=structure,
+        measure__plan=plan,
+        status=AssessmentStatus.DONE,
+        achieved_on__lte=timezone.localdate(moment),
+    ).values_list("measure_id", flat=True)
+    for measure_id in achieved:
+        statuses[measure_id] = AssessmentStatus.DONE
     start = start_date_of(structure, plan)
     result = []
     for measure in plan.measures.select_related("theme").order_by("priority", "number"):
