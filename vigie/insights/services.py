@@ -15,12 +15,14 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigie.cases import workflow
 from vigie.cases.models import Case, CaseStatus, EventKind, TimelineEvent
 from vigie.cases.notify import national, notify, structure, users_with
 from vigie.cases.scopes import case_filter
 from vigie.core.scoping import Scope, scope_for
+from vigie.core.timezones import zone_label
 from vigie.directory.models import Role, User
 from vigie.insights.clock import owed_by_declaration, structure_zone
 from vigie.insights.correlation import find_clusters, window_days
@@ -209,7 +211,7 @@ def _remind(obligation: Obligation, now: datetime) -> None:
         message = _(
             "This notification is due on %(due)s (%(tz)s). Record it on the case once made."
         )
-    message = message % {"due": due, "tz": zone.key}
+    message = message % {"due": due, "tz": zone_label(zone)}
     if case.is_military and not case.shared_with_cell:
         cell = national("defence", Role.DEFENCE)
     else:
@@ -274,7 +276,11 @@ def clusters_record(*, now: datetime | None = None) -> list[Cluster]:
                 cluster.cases.add(*found.case_ids)
                 notification_create(
                     users=users_with(Role.ACSS_ANALYST),
-                    title=_("Weak signal: %(n)d cases in %(region)s — %(label)s")
+                    title=ngettext(
+                        "Weak signal: %(n)d case in %(region)s — %(label)s",
+                        "Weak signal: %(n)d cases in %(region)s — %(label)s",
+                        len(found.case_ids),
+                    )
                     % {"n": len(found.case_ids), "region": found.region_name, "label": found.label},
                     body=_(
                         "Rule: %(basis)s. Cases detected within %(days)d days share this signal."

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 from vigie.actionplan.selectors import NotDone, case_measures_not_done
 
@@ -25,7 +26,8 @@ def status_badge(status: str) -> str:
 def signed(value: float | int | None) -> str:
     if value is None:
         return "—"
-    return f"+{value}" if value > 0 else str(value)
+    shown = number_format(value)  # French decimals: 1,5
+    return f"+{shown}" if value > 0 else shown
 
 
 @register.simple_tag(takes_context=True)
