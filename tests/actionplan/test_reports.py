@@ -58,7 +58,7 @@ def test_the_pdf_opens(q3: Any) -> None:
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert len(pdf) > 10_000
     titles = pdf_titles(pdf)
-    assert any("Auvergne-Rhône-Alpes" in t and "2024 T3" in t for t in titles)
+    assert any("Auvergne-Rhône-Alpes" in t and "T3 2024" in t for t in titles)
     assert sum("priorit" in t.lower() for t in titles) >= 2  # chart sections bookmarked
 
 
@@ -138,7 +138,7 @@ def test_the_pdf_carries_the_hand_counted_figures(q3: Any) -> None:
     reader = PdfReader(io.BytesIO(render_pdf(report_context(q3, None))))
     # Split on any white space, the non-breaking spaces that keep "44,4 %" whole included.
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    assert "Auvergne-Rhône-Alpes — 2024 T3" in text
+    assert "Auvergne-Rhône-Alpes — T3 2024" in text
     # The summary and the priority table, as counted by hand on the small world.
     assert (
         "Réalisée 4 10,5 % En cours 1 2,6 % Non commencée 31 81,6 % Non applicable 2 5,3 %" in text

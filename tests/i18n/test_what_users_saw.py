@@ -76,3 +76,21 @@ def test_sending_an_alert_says_how_many_structures_in_french(world: Any) -> None
     html = response.content.decode()
     assert "L’alerte est envoyée à 1 structure." in html
     assert "(s)" not in html
+
+
+@pytest.mark.django_db
+def test_no_select_offers_djangos_dashes() -> None:
+    """Empty choices say what they mean ("Toutes les régions"), never "---------"."""
+    from vigie.alerts.forms import RecipientFilterForm, VendorRequestForm
+    from vigie.directory.models import Region
+    from vigie.insights.forms import StatsFilterForm
+
+    forms = [
+        RecipientFilterForm(regions=Region.objects.all()),
+        VendorRequestForm(),
+        StatsFilterForm(regions=Region.objects.all()),
+    ]
+    for form in forms:
+        html = str(form)
+        assert "---------" not in html, type(form).__name__
+    assert "Toutes les régions" in str(forms[0])

@@ -102,7 +102,7 @@ def render_xlsx(context: dict[str, Any]) -> bytes:
     summary.append([_("SSI action plan — quarterly report")])
     summary["A1"].font = bold
     summary.append([_("Scope"), str(context["scope_name"])])
-    summary.append([_("Quarter"), f"{snapshot.year} T{snapshot.quarter}"])
+    summary.append([_("Quarter"), f"T{snapshot.quarter} {snapshot.year}"])
     summary.append([_("Plan"), figures["plan"]])
     summary.append([_("Figures as of"), figures["as_of"]])
     summary.append([_("Structures"), figures["structures"]])

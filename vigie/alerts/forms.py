@@ -47,7 +47,10 @@ class AlertForm(DsfrBaseForm):
 
 class RecipientFilterForm(DsfrBaseForm):
     region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.none(), required=False
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All regions"),
     )
 
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
@@ -56,7 +59,9 @@ class RecipientFilterForm(DsfrBaseForm):
 
 
 class VendorRequestForm(DsfrBaseForm):
-    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=Vendor.objects.all())
+    vendor = forms.ModelChoiceField(
+        label=_("Vendor"), queryset=Vendor.objects.all(), empty_label=_("Choose a vendor")
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     product = forms.CharField(label=_("Product"), max_length=200)

@@ -26,7 +26,10 @@ class StatsFilterForm(DsfrBaseForm):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.none(), required=False
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All regions"),
     )
 
     def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:

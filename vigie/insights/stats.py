@@ -286,7 +286,7 @@ def published(cases: QuerySet[Case] | None = None) -> dict[str, Any]:
         .order_by("quarter")
     )
     by_quarter = [
-        {"label": f"{row['quarter'].year} T{(row['quarter'].month - 1) // 3 + 1}", "n": row["n"]}
+        {"label": f"T{(row['quarter'].month - 1) // 3 + 1} {row['quarter'].year}", "n": row["n"]}
         for row in quarters
     ]
     return {
