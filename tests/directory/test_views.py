@@ -135,7 +135,7 @@ def test_home_page_per_role(world: Any) -> None:
     assert "ARS La Réunion" in ars and "heure de La Réunion" in ars
     assert "Indian/Reunion" not in ars
     acss = client_for(world.acss).get("/").content.decode()
-    assert "File des dossiers" in acss
+    assert "Ce qui vous attend" in acss and "Ouvrir la file des dossiers" in acss
     nobody = client_for(world.nobody).get("/").content.decode()
     assert "Votre compte n’a encore aucun rôle" in nobody
 
