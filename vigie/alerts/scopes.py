@@ -23,7 +23,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from vigie.alerts.models import Alert, AlertRecipient, VendorRequest, VendorRequestEntry
 from vigie.cases.scopes import case_filter
-from vigie.core.scoping import Scope, scope_rule
+from vigie.core.roles import Role
+from vigie.core.scoping import Scope, role_scope, scope_rule
 from vigie.declarations.models import Declaration, DeclarationStatus
 from vigie.declarations.scopes import declaration_filter
 from vigie.directory.scopes import structure_filter
@@ -85,7 +86,7 @@ def recipient_filter(scope: Scope) -> Q | None:
 def ars_mailbox_scope(region_id: int) -> Scope:
     """What the SSI mailbox of an ARS may be told: what any officer of the region reads
     (a scope of nobody in particular: no user has the id 0)."""
-    return Scope(user_id=0, roles=frozenset({"ars_officer"}), ars_region_ids=frozenset({region_id}))
+    return role_scope(Role.ARS_OFFICER, region_id=region_id)
 
 
 @scope_rule(Alert)

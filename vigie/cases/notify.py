@@ -28,18 +28,18 @@ from django.utils.translation import gettext as _
 
 from vigie.cases.models import Case, Criticity, Outcome
 from vigie.cases.scopes import Level, case_level, case_readable
-from vigie.core.scoping import Scope, scope_for
+from vigie.core.scoping import Scope, role_scope, scope_for
 from vigie.directory.models import Membership, Role, User
 from vigie.notifications.services import email_queue, notification_create
 
-# Functional mailboxes are read by the people of one role: that role's scope.
-_MAILBOX = 0  # user_id of a mailbox's scope: authenticated, nobody in particular
-MAILBOX_SCOPES = {
-    "acss": Scope(user_id=_MAILBOX, roles=frozenset({Role.ACSS_ANALYST.value})),
-    "fssi": Scope(user_id=_MAILBOX, roles=frozenset({Role.HFDS.value})),
-    "dgs": Scope(user_id=_MAILBOX, roles=frozenset({Role.DGS.value})),
-    "ansm": Scope(user_id=_MAILBOX, roles=frozenset({Role.ANSM.value})),
-    "defence": Scope(user_id=_MAILBOX, roles=frozenset({Role.DEFENCE.value})),
+# The national functional mailboxes (settings.VIGIE_MAILBOXES) and the role whose
+# people read each one: its recipients get that role's scope.
+MAILBOX_ROLES = {
+    "acss": Role.ACSS_ANALYST,
+    "fssi": Role.HFDS,
+    "dgs": Role.DGS,
+    "ansm": Role.ANSM,
+    "defence": Role.DEFENCE,
 }
 
 
@@ -68,11 +68,12 @@ def people(users: Iterable[User]) -> list[Recipient]:
     return [Recipient(scope_for(user), user=user) for user in users]
 
 
-def national(box: str, role: str) -> list[Recipient]:
-    """The people of a national role and its functional mailbox."""
+def national(box: str) -> list[Recipient]:
+    """The people of a national role and its functional mailbox ``box``."""
+    role = MAILBOX_ROLES[box]
     return [
         *people(users_with(role)),
-        Recipient(MAILBOX_SCOPES[box], address=settings.VIGIE_MAILBOXES[box]),
+        Recipient(role_scope(role), address=settings.VIGIE_MAILBOXES[box]),
     ]
 
 
@@ -82,15 +83,8 @@ def ars_officers(case: Case) -> list[User]:
 
 def ars(case: Case) -> list[Recipient]:
     """The officers and the SSI mailbox of the ARS of the case's region."""
-    scope = Scope(
-        user_id=_MAILBOX,
-        roles=frozenset({Role.ARS_OFFICER.value}),
-        ars_region_ids=frozenset({case.region_id}),
-    )
-    return [
-        *people(ars_officers(case)),
-        Recipient(scope, address=case.region.ssi_mailbox),
-    ]
+    scope = role_scope(Role.ARS_OFFICER, region_id=case.region_id)
+    return [*people(ars_officers(case)), Recipient(scope, address=case.region.ssi_mailbox)]
 
 
 def structure_users(case: Case) -> list[User]:
@@ -105,11 +99,7 @@ def structure(case: Case, *, mailboxes: bool = True) -> list[Recipient]:
     and the structure's SSI mailbox."""
     recipients = people(structure_users(case))
     if mailboxes:
-        scope = Scope(
-            user_id=_MAILBOX,
-            roles=frozenset({Role.DECLARANT.value}),
-            declarant_structure_ids=frozenset({case.structure_id}),
-        )
+        scope = role_scope(Role.DECLARANT, structure_id=case.structure_id)
         for address in (case.declaration.declarant_email, case.structure.ssi_mailbox):
             recipients.append(Recipient(scope, address=address))
     return recipients
@@ -144,21 +134,19 @@ def _related(case_ids: Iterable[int]) -> list[Case]:
     )
 
 
-def content_for(
-    scope: Scope, case: Case, message: str, related: list[Case]
-) -> tuple[Level, str] | None:
-    """What one reader gets: None (nothing), or its level and the message body."""
+def content_for(scope: Scope, case: Case, message: str, related: list[Case]) -> str | None:
+    """What one reader gets: None (nothing at all), or the message body."""
     level = case_level(scope, case)
     if level <= Level.NOTICE:
         return None
     if level == Level.SUMMARY:
-        return level, _("This case was updated. Its detail is reserved to the people handling it.")
+        return _("This case was updated. Its detail is reserved to the people handling it.")
     references = [other.reference for other in related if case_readable(scope, other)]
     if references:
         message = "\n".join(
             [message, _("Related cases: %(refs)s") % {"refs": ", ".join(references)}]
         ).strip()
-    return level, message
+    return message
 
 
 def notify(
@@ -181,10 +169,9 @@ def notify(
     seen_users: set[int] = set()
     seen_addresses: set[str] = set()
     for recipient in to:
-        content = content_for(recipient.scope, case, message, related)
-        if content is None:
+        body = content_for(recipient.scope, case, message, related)
+        if body is None:
             continue
-        _level, body = content
         if recipient.user is not None:
             if recipient.user.pk not in seen_users:
                 seen_users.add(recipient.user.pk)
@@ -246,7 +233,7 @@ def notify_qualification(case: Case) -> None:
                 if case.is_significant
                 else _("Serious incident, for your information.")
             ),
-            to=national("fssi", Role.HFDS),
+            to=national("fssi"),
         )
     if Outcome.B3 in case.outcomes:
         notify(
@@ -254,5 +241,5 @@ def notify_qualification(case: Case) -> None:
             purpose="qualified:dgs",
             subject=_("Incident with a possible sanitary impact (B3)"),
             message=case.qualification_note,
-            to=[*national("dgs", Role.DGS), *national("fssi", Role.HFDS)],
+            to=[*national("dgs"), *national("fssi")],
         )

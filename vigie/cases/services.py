@@ -33,7 +33,7 @@ from vigie.cases.models import (
 )
 from vigie.core.scoping import scope_for
 from vigie.declarations.models import Declaration, DeclarationRecipient, RecipientKind
-from vigie.directory.models import Role, User
+from vigie.directory.models import User
 
 WEEKLY = timedelta(days=7)
 
@@ -47,10 +47,14 @@ def ars_update_due(moment: datetime, case: Case) -> datetime:
     return moment.astimezone(tz) + WEEKLY
 
 
-def _locked(case: Case, version: int | None) -> Case:
+def case_lock(case: Case, version: int | None = None) -> Case:
+    """The case, locked for the rest of the transaction; with ``version``, refused when
+    it changed since the user loaded it (every write on a case starts here)."""
     locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("region", "structure__departement", "structure__director", "declaration")
+        .select_related(
+            "region", "structure__departement__region", "structure__director", "declaration"
+        )
         .get(pk=case.pk)
     )
     if version is not None and locked.version != version:
@@ -158,7 +162,7 @@ def case_qualify(
     outcomes: list[str],
     note: str = "",
 ) -> Case:
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("qualify", by, case)
     outcomes = sorted(set(outcomes))
     if criticity == Criticity.NOT_INCIDENT:
@@ -204,7 +208,7 @@ def case_qualify(
 
 @transaction.atomic
 def case_ask(*, case: Case, by: User, text: str, preserve_evidence: bool = False) -> Question:
-    case = _locked(case, None)
+    case = case_lock(case, None)
     _check("ask", by, case)
     if not text.strip():
         raise ValidationError({"text": _("Write the question.")})
@@ -230,7 +234,7 @@ def case_ask(*, case: Case, by: User, text: str, preserve_evidence: bool = False
 
 @transaction.atomic
 def case_answer(*, question: Question, by: User, answer: str) -> Question:
-    case = _locked(question.case, None)
+    case = case_lock(question.case, None)
     _check("answer", by, case)
     question = Question.objects.select_for_update().get(pk=question.pk)
     if question.case_id != case.pk:
@@ -262,7 +266,7 @@ def case_answer(*, question: Question, by: User, answer: str) -> Question:
 def case_choose_support(
     *, case: Case, by: User, version: int | None, mode: str, reason: str = ""
 ) -> Case:
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("support", by, case)
     mode = SupportMode(mode)
     case.support_mode = mode
@@ -273,7 +277,7 @@ def case_choose_support(
         purpose="support_mode",
         subject=_("Support mode: %(mode)s") % {"mode": mode.label},
         message=reason,
-        to=notify.national("acss", Role.ACSS_ANALYST),
+        to=notify.national("acss"),
     )
     return case
 
@@ -283,7 +287,7 @@ def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
     """Add a tracking-sheet entry. A structure's declarants report its own actions; the
     staff in charge record the rest. Any entry by the ARS itself counts as the weekly
     update."""
-    case = _locked(case, None)
+    case = case_lock(case, None)
     scope = scope_for(by)
     kind = TrackingKind(kind)
     workflow.tracking_check(scope, case, kind)
@@ -298,7 +302,7 @@ def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
         to = notify.structure(case, mailboxes=False)
         if kind in workflow.DGS_KINDS:
             # The DGS's recommendations reach those who support the case.
-            to += [*notify.national("acss", Role.ACSS_ANALYST), *notify.ars(case)]
+            to += [*notify.national("acss"), *notify.ars(case)]
         notify.notify(
             case, purpose=f"tracking:{kind}", subject=str(kind.label), message=entry.text, to=to
         )
@@ -314,7 +318,7 @@ def _mark_ars_informed(case: Case, at: datetime) -> None:
 @transaction.atomic
 def case_report_to_ars(*, case: Case, by: User, text: str) -> Case:
     """The weekly progress report to the ARS (SPEC: at least once a week)."""
-    case = _locked(case, None)
+    case = case_lock(case, None)
     _check("report", by, case)
     if not text.strip():
         raise ValidationError({"text": _("Summarise the progress for the ARS.")})
@@ -345,7 +349,7 @@ def case_switch_significant(
 
     The other incidents are stored as ids (``related``), never as text: each reader of
     the timeline or of a message sees only the references it may read."""
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("significant", by, case)
     if not reason.strip():
         raise ValidationError({"reason": _("Explain why the incident is significant.")})
@@ -362,7 +366,7 @@ def case_switch_significant(
         purpose="significant",
         subject=_("Incident now significant: piloted by the HFDS (phase 4 bis)"),
         message=reason.strip(),
-        to=[*notify.national("fssi", Role.HFDS), *notify.ars(case)],
+        to=[*notify.national("fssi"), *notify.ars(case)],
         related_case_ids=related,
     )
     return case
@@ -370,7 +374,7 @@ def case_switch_significant(
 
 @transaction.atomic
 def case_set_crisis(*, case: Case, by: User, version: int | None, on: bool, reason: str) -> Case:
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("crisis", by, case)
     case.crisis_mode = on
     _event(case, by, EventKind.CRISIS, reason=reason, on=on)
@@ -380,7 +384,7 @@ def case_set_crisis(*, case: Case, by: User, version: int | None, on: bool, reas
 
 @transaction.atomic
 def case_share_with_cell(*, case: Case, by: User, version: int | None, reason: str = "") -> Case:
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("share", by, case)
     case.shared_with_cell = True
     _event(case, by, EventKind.SHARED, reason=reason)
@@ -390,14 +394,14 @@ def case_share_with_cell(*, case: Case, by: User, version: int | None, reason: s
         purpose="shared",
         subject=_("Military hospital case shared with the support cell"),
         message=reason,
-        to=notify.national("acss", Role.ACSS_ANALYST),
+        to=notify.national("acss"),
     )
     return case
 
 
 @transaction.atomic
 def case_end_support(*, case: Case, by: User, version: int | None, reason: str = "") -> Case:
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("end_support", by, case)
     _transition(case, CaseStatus.TO_CLOSE, by, reason)
     case.support_ended_at = timezone.now()
@@ -414,7 +418,7 @@ def case_end_support(*, case: Case, by: User, version: int | None, reason: str =
 
 @transaction.atomic
 def case_resume_support(*, case: Case, by: User, version: int | None, reason: str) -> Case:
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("resume_support", by, case)
     if not reason.strip():
         raise ValidationError({"reason": _("Explain why support resumes.")})
@@ -441,7 +445,7 @@ def case_agree(
     opinion: str = "",
     opinion_comment: str = "",
 ) -> ClosureAgreement:
-    case = _locked(case, None)
+    case = case_lock(case, None)
     scope = scope_for(by)
     workflow.action_check("agree", scope, case)
     party = Party(party)
@@ -475,7 +479,7 @@ def case_close(
     residual_vulnerabilities: str = "",
     residual_risks: str = "",
 ) -> Case:
-    case = _locked(case, version)
+    case = case_lock(case, version)
     _check("close", by, case)
     if not synthesis.strip():
         raise ValidationError({"synthesis": _("Write the synthesis of actions and results.")})
@@ -515,7 +519,7 @@ def cases_follow_structures() -> int:
     )
     for case_id in list(stale):
         with transaction.atomic():
-            case = _locked(Case(pk=case_id), None)
+            case = case_lock(Case(pk=case_id), None)
             if case_follow_structure(case=case):
                 moved += 1
     return moved
@@ -572,7 +576,7 @@ def case_remind_overdue(*, now: datetime | None = None) -> int:
     due = Case.objects.overdue(now).exclude(last_reminder_at__gt=now - timedelta(days=1))
     for case_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            case = _locked(Case(pk=case_id), None)
+            case = case_lock(Case(pk=case_id), None)
             still_due = case.ars_update_due_at is not None and case.ars_update_due_at < now
             if case.status != CaseStatus.TO_PROCESS or not still_due:
                 continue  # updated or moved on since the list was read
@@ -583,9 +587,9 @@ def case_remind_overdue(*, now: datetime | None = None) -> int:
             if case.support_mode == SupportMode.ARS:
                 to = notify.ars(case)
             elif case.is_military:
-                to = notify.national("defence", Role.DEFENCE)
+                to = notify.national("defence")
             else:
-                to = [*notify.national("acss", Role.ACSS_ANALYST), *notify.ars(case)]
+                to = [*notify.national("acss"), *notify.ars(case)]
             notify.notify(
                 case,
                 purpose="reminder",

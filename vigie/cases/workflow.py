@@ -378,11 +378,10 @@ def tracking_action(kind: str) -> str:
 def tracking_kinds(scope: Scope, case: Case, *, now: bool = True) -> list[str]:
     """The tracking-sheet kinds a person may record (``now``: in the case's current
     state; otherwise whatever the state, for the view's 403)."""
-    allowed = (
-        (lambda name: refusal(name, scope, case) is None)
-        if now
-        else (lambda name: may(name, scope, case))
-    )
+
+    def allowed(name: str) -> bool:
+        return refusal(name, scope, case) is None if now else may(name, scope, case)
+
     return [kind for kind in TrackingKind.values if allowed(tracking_action(kind))]
 
 

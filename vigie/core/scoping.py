@@ -81,6 +81,24 @@ class Scope:
 
 
 ANONYMOUS_SCOPE = Scope()
+
+
+def role_scope(
+    role: str, *, region_id: int | None = None, structure_id: int | None = None
+) -> Scope:
+    """What anybody holding ``role`` (for ``region_id`` or ``structure_id``) may read:
+    the scope of a functional mailbox, or of the worker acting for the role. Its user is
+    nobody in particular (no account has the id 0)."""
+    return Scope(
+        user_id=0,
+        roles=frozenset({role}),
+        ars_region_ids=frozenset() if region_id is None else frozenset({region_id}),
+        declarant_structure_ids=(
+            frozenset() if structure_id is None else frozenset({structure_id})
+        ),
+    )
+
+
 # Markers of the non-membership rows of scope_for's one query.
 _DIRECTOR = "~director"
 _TOTP = "~totp"

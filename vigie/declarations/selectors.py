@@ -39,7 +39,7 @@ def declarations_visible(user: Any) -> QuerySet[Declaration]:
 
 
 def declaration_readable(user: Any, declaration: Declaration) -> bool:
-    return Declaration.objects.visible_to(user).filter(pk=declaration.pk).exists()
+    return declarations_visible(user).filter(pk=declaration.pk).exists()
 
 
 def declaration_get(user: Any, pk: int) -> Declaration | None:

@@ -21,7 +21,8 @@ from vigie.cases import workflow
 from vigie.cases.models import Case, CaseStatus, EventKind, TimelineEvent
 from vigie.cases.notify import national, notify, structure, users_with
 from vigie.cases.scopes import case_filter
-from vigie.core.scoping import Scope, scope_for
+from vigie.cases.services import case_lock
+from vigie.core.scoping import role_scope, scope_for
 from vigie.core.timezones import zone_label
 from vigie.directory.models import Role, User
 from vigie.insights.clock import owed_by_declaration, structure_zone
@@ -31,7 +32,7 @@ from vigie.insights.models import Cluster, Indicator, Obligation, ObligationKind
 from vigie.notifications.services import notification_create
 
 # The cell's view of cases, for work done by the worker on its behalf.
-CELL_SCOPE = Scope(user_id=0, roles=frozenset({"acss_analyst"}))
+CELL_SCOPE = role_scope(Role.ACSS_ANALYST)
 
 
 # --- indicators ------------------------------------------------------------------------
@@ -41,7 +42,7 @@ CELL_SCOPE = Scope(user_id=0, roles=frozenset({"acss_analyst"}))
 def indicator_add(
     *, case: Case, by: User, kind: str, value: str, tlp: str = "", comment: str = ""
 ) -> Indicator:
-    case = _locked(case)
+    case = case_lock(case)
     workflow.action_check("indicator", scope_for(by), case)
     normalised = normalise(kind, value)
     if Indicator.objects.filter(case=case, kind=kind, normalised=normalised).exists():
@@ -99,7 +100,7 @@ def obligations_sync(*, case: Case) -> list[Obligation]:
 @transaction.atomic
 def obligation_record(*, case: Case, by: User, kind: str, done_at: datetime) -> Obligation:
     """Record when a notification was made (staff handling the case), on the timeline."""
-    case = _locked(case)
+    case = case_lock(case)
     workflow.action_check("obligation", scope_for(by), case)
     if done_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"done_at": _("The date cannot be in the future.")})
@@ -128,15 +129,6 @@ def obligation_record(*, case: Case, by: User, kind: str, done_at: datetime) -> 
         },
     )
     return obligation
-
-
-def _locked(case: Case) -> Case:
-    """The case, locked for the rest of the transaction (a closure waits for us)."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("region", "structure__departement__region", "declaration")
-        .get(pk=case.pk)
-    )
 
 
 # Cases opened in this window have their obligations created or updated by the task.
@@ -213,9 +205,9 @@ def _remind(obligation: Obligation, now: datetime) -> None:
         )
     message = message % {"due": due, "tz": zone_label(zone)}
     if case.is_military and not case.shared_with_cell:
-        cell = national("defence", Role.DEFENCE)
+        cell = national("defence")
     else:
-        cell = national("acss", Role.ACSS_ANALYST)
+        cell = national("acss")
     notify(
         case,
         purpose=f"obligation:{obligation.kind}:cell",
