@@ -210,6 +210,8 @@ class EventKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder sent")
     REGION = "region", _("Transferred to another region")
     OBLIGATION = "obligation", _("Notification recorded as made")
+    TAKEN = "taken", _("Taken in charge")
+    RELEASED = "released", _("No longer in charge")
 
 
 @pgtrigger.register(
@@ -355,6 +357,37 @@ class ClosureAgreement(models.Model):
         verbose_name_plural = _("closure agreements")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["case", "party"], name="one_agreement_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.party}"
+
+
+@pghistory.track()
+class CaseHandler(models.Model):
+    """Who is on the case for one party (the cell, the ARS, the HFDS, the defence chain):
+    the person the others call, shown in the case's header."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="handlers", verbose_name=_("case")
+    )
+    party = models.CharField(_("party"), max_length=16, choices=Party.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="cases_handled",
+        verbose_name=_("handled by"),
+    )
+    since = models.DateTimeField(_("since"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["party"]
+        verbose_name = _("case handler")
+        verbose_name_plural = _("case handlers")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "party"], name="one_handler_per_party")
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from vigie.cases.models import Case, ClosureAgreement, Question, TimelineEvent, TrackingEntry
+from vigie.cases.models import (
+    Case,
+    CaseHandler,
+    ClosureAgreement,
+    Question,
+    TimelineEvent,
+    TrackingEntry,
+)
 from vigie.core.scoping import Scope, scope_rule
 
 
@@ -112,4 +119,9 @@ def _tracking(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
 
 @scope_rule(ClosureAgreement)
 def _agreements(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    return _apply(qs, scope, "case__")
+
+
+@scope_rule(CaseHandler)
+def _handlers(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     return _apply(qs, scope, "case__")
