@@ -118,10 +118,13 @@ INSTALLED_APPS = [
     "vigie.alerts",
     "vigie.insights",
     "vigie.api",
+    "vigie.ops",  # probes, metrics, backups
     "vigie.home",  # last: the loaders that need every app
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before host checks, HTTPS redirect and sessions.
+    "vigie.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -303,6 +306,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # A job whose worker sent no heartbeat for this long is considered dead and retried.
 VIGIE_STALLED_JOB_SECONDS = env_int("VIGIE_STALLED_JOB_SECONDS", 300)
+
+# /readyz: a worker heartbeat at most this old, no e-mail pending longer than this, and
+# the result reused this long by the process (a flood of probes costs one round of checks).
+VIGIE_READY_WORKER_SECONDS = env_int("VIGIE_READY_WORKER_SECONDS", 60)
+VIGIE_READY_OUTBOX_SECONDS = env_int("VIGIE_READY_OUTBOX_SECONDS", 1800)
+VIGIE_READY_CACHE_SECONDS = env_int("VIGIE_READY_CACHE_SECONDS", 2)
 
 # Delay before the first retry of an e-mail the SMTP server refused (doubles each time).
 VIGIE_EMAIL_RETRY_SECONDS = env_int("VIGIE_EMAIL_RETRY_SECONDS", 60)

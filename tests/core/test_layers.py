@@ -1,6 +1,7 @@
 """Dependencies between Vigie's apps run one way (DESIGN.md): directory → declarations →
 cases → later apps, with core and notifications beneath them and home (the loaders of
-reference and demo data, the home page) on top. Every
+reference and demo data, the home page) and ops (probes, metrics, backups) on top,
+neither importing the other. Every
 import counts, at module level or inside a function; only imports for type checkers
 (``if TYPE_CHECKING:``) are left out, since they never run."""
 
@@ -23,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"community"},
     {"alerts"},
     {"api"},
-    {"home"},
+    {"home", "ops"},
     {"project"},  # settings, urls
 ]
 
