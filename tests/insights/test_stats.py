@@ -60,9 +60,10 @@ def test_national_figures(world: Any, four: list[Case]) -> None:
         str(StructureKind.HEALTH_FACILITY.label): 3,
         str(StructureKind.BIOLOGY_LAB.label): 1,
     }
+    # Months in words, as people write them (never "2025-03").
     assert [(r["label"], r["n"]) for r in figures["by_month"]] == [
-        ("2025-03", 3),
-        ("2025-04", 1),
+        ("Mars 2025", 3),
+        ("Avril 2025", 1),
     ]
 
 
@@ -113,6 +114,31 @@ def test_dashboard_pages(world: Any, four: list[Case]) -> None:
     assert 'data-testid="total">2<' in response.content.decode()
     assert client_for(world.declarant_lyon).get("/statistiques/").status_code == 403
     assert client_for(world.dgs).get("/statistiques/").status_code == 403
+
+
+def test_the_page_reads_in_french(world: Any, four: list[Case]) -> None:
+    """Months in words on the chart, the filters under one legend with its hint,
+    the overview as key figures and one visible "Délais" heading."""
+    html = client_for(world.acss).get("/statistiques/?start=2025-01-01").content.decode()
+    month_chart = html.split("Dossiers par mois</title>", 1)[1].split("</svg>", 1)[0]
+    assert "Mars 2025" in month_chart and "Avril 2025" in month_chart
+    assert "2025-03" not in html
+    form = html.split('data-testid="stats-filters"', 1)[1].split("</form>", 1)[0]
+    legend = form.split("<legend", 1)[1].split("</legend>", 1)[0]
+    assert "Filtrer les dossiers" in legend
+    assert "Selon la date d’ouverture des dossiers, bornes incluses." in legend
+    assert "Sans date : les douze derniers mois." in legend
+    labels = [
+        " ".join(part.split("</label>")[0].split(">", 1)[1].split())
+        for part in form.split("<label")[1:]
+    ]
+    assert labels == ["Ouverts à partir du", "Ouverts jusqu’au", "Région"]
+    totals = html.split('data-testid="totals"', 1)[1].split("</dl>", 1)[0]
+    assert '<div><dt>Dossiers</dt><dd data-testid="total">4</dd></div>' in totals
+    assert "50,0&nbsp;%" in totals and "2 dossiers" in totals
+    # The table under "Délais" keeps a caption for screen readers only.
+    assert html.count(">Délais</h2>") == 1
+    assert '<caption class="fr-sr-only">Délais de chaque dossier</caption>' in html
 
 
 def test_statistics_in_navigation(world: Any) -> None:

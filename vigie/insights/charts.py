@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,7 +43,7 @@ def bars(rows: Sequence[dict[str, Any]], *, title: str, value: str = "n") -> Saf
         )
         parts.append(
             f'<text fill="{TEXT_COLOUR}" font-size="12" x="{LABEL_WIDTH + length + 6:.1f}" '
-            f'y="{y + 15}">{escape(str(number))}</text>'
+            f'y="{y + 15}">{escape(number_format(number, force_grouping=True))}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (every text above is escaped)

@@ -152,11 +152,8 @@ def _shares(rows: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
 
 
 def statistics_context(figures: dict[str, Any]) -> dict[str, Any]:
-    """The dashboard's figures laid out for the PDF: shares, months as dates, delays."""
+    """The dashboard's figures laid out for the PDF: shares and delays."""
     total = figures["totals"]["total"]
-    months = [
-        {**row, "label": date.fromisoformat(f"{row['label']}-01")} for row in figures["by_month"]
-    ]
     return {
         "totals": figures["totals"],
         "tables": [
@@ -178,8 +175,7 @@ def statistics_context(figures: dict[str, Any]) -> dict[str, Any]:
             {
                 "title": _("By month"),
                 "head": _("Month"),
-                "rows": _shares(months, total),
-                "months": True,
+                "rows": _shares(figures["by_month"], total),
             },
         ],
         "delays": [

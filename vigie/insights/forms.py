@@ -17,13 +17,12 @@ from vigie.insights.models import IndicatorKind
 
 class StatsFilterForm(DsfrBaseForm):
     start = forms.DateField(
-        label=_("From"),
+        label=_("Opened from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("With no date, the last twelve months."),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     region = forms.ModelChoiceField(
         label=_("Region"),

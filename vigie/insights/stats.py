@@ -22,6 +22,8 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -111,6 +113,11 @@ def format_duration(seconds: float | None) -> str:
     return _("%(minutes)d min") % {"minutes": minutes}
 
 
+def month_label(month: date) -> str:
+    """A month as people write it ("Octobre 2026"), never "2026-10"."""
+    return str(capfirst(date_format(month, "YEAR_MONTH_FORMAT")))
+
+
 def dashboard(user: Any, filters: Filters) -> dict[str, Any]:
     return figures(cases_for(user, filters))
 
@@ -192,14 +199,14 @@ def figures(cases: QuerySet[Case]) -> dict[str, Any]:
         "by_type": _groups(groups, "f_type", lambda key: key or _("Not specified")),
         "by_region": _groups(groups, "f_region", lambda key: key),
         "by_kind": _groups(groups, "f_kind", lambda key: dict(StructureKind.choices).get(key, key)),
-        "by_month": sorted(
-            (
-                {"label": row["f_month"], "n": row["n"]}
+        "by_month": [
+            {"month": month, "label": month_label(month), "n": n}
+            for month, n in sorted(
+                (date.fromisoformat(f"{row['f_month']}-01"), row["n"])
                 for row in groups
                 if row["level"] == 0b1110  # grouped by month only
-            ),
-            key=lambda row: row["label"],
-        ),
+            )
+        ],
         "delays": _delays_from(delay_values),
     }
 
