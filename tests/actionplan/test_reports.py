@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -79,6 +79,21 @@ def test_the_spreadsheet_holds_the_figures(q3: Any, small_world: Any) -> None:
     assert by_kind.max_row == 3
     finess = {r[0]: r for r in structures.iter_rows(min_row=2, values_only=True)}
     assert finess[small_world.lyon.finess][-1] == "3, 4, 5, 6, 7"
+
+
+@pytest.mark.django_db
+def test_the_spreadsheet_dates_are_dates(q3: Any, small_world: Any) -> None:
+    """Dates a spreadsheet sorts and filters, shown the French way, never ISO text."""
+    book = load_workbook(io.BytesIO(render_xlsx(report_context(q3, None))))
+    summary, structures = book[book.sheetnames[0]], book[book.sheetnames[-1]]
+    as_of = next(row for row in summary.iter_rows() if row[0].value == "Chiffres au")[1]
+    assert isinstance(as_of.value, datetime)
+    assert as_of.value.date() == date.fromisoformat(q3.figures["as_of"])
+    assert as_of.number_format == "dd/mm/yyyy"
+    assert structures.cell(row=1, column=4).value == "Date de début"
+    starts = [row[3] for row in structures.iter_rows(min_row=2)]
+    assert starts and all(isinstance(cell.value, datetime) for cell in starts)
+    assert {cell.number_format for cell in starts} == {"dd/mm/yyyy"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -57,6 +58,46 @@ def test_xlsx_same_rows_and_filters(world: Any, spread: dict[str, Any]) -> None:
     empty = client_for(world.acss).get("/statistiques/export.xlsx?start=2001-01-01&end=2001-12-31")
     assert load_workbook(io.BytesIO(empty.content)).active.max_row == 1
     assert client_for(world.declarant_lyon).get("/statistiques/export.csv").status_code == 403
+
+
+def test_spreadsheet_dates_are_dates_in_a_named_time_zone(
+    world: Any, spread: dict[str, Any]
+) -> None:
+    """A spreadsheet sorts and filters the dates: real date cells shown the French way,
+    every time in one zone that the header names."""
+    from openpyxl import load_workbook
+
+    def detected(user: Any, **query: Any) -> tuple[str, Any, str]:
+        response = client_for(user).get("/statistiques/export.xlsx", query)
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        header = [cell.value for cell in sheet[1]]
+        column = header.index(next(h for h in header if h.startswith("Détecté le")))
+        cell = sheet.cell(row=2, column=column + 1)
+        assert sheet.auto_filter.ref == sheet.dimensions
+        return header[column], cell.value, cell.number_format
+
+    case = spread["paris"]
+    title, value, number_format = detected(world.ars_idf)
+    assert title == "Détecté le (heure de Paris)"
+    assert isinstance(value, datetime)
+    paris = timezone.localtime(case.declaration.detected_at, ZoneInfo("Europe/Paris"))
+    assert value == paris.replace(tzinfo=None, microsecond=0)
+    assert number_format == "dd/mm/yyyy hh:mm"
+    # La Réunion's ARS reads its structures' times on their own clocks.
+    title, value, _format = detected(world.ars_reunion)
+    assert title == "Détecté le (heure de La Réunion)"
+    reunion = spread["reunion"].declaration.detected_at.astimezone(ZoneInfo("Indian/Reunion"))
+    assert value == reunion.replace(tzinfo=None, microsecond=0)
+    # The cell, nationally: one zone for every row, Paris.
+    response = client_for(world.acss).get("/statistiques/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=1, column=10).value == "Détecté le (heure de Paris)"
+    assert all(isinstance(row[9], datetime) for row in sheet.iter_rows(min_row=2, values_only=True))
+    # The CSV writes them as a French spreadsheet reads them.
+    text = client_for(world.ars_reunion).get("/statistiques/export.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][9] == "Détecté le (heure de La Réunion)"
+    assert rows[1][9] == reunion.strftime("%d/%m/%Y %H:%M")
 
 
 def test_stix_bundle_parses_and_carries_tlp(world: Any, spread: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from vigie.actionplan.charts import legend_labels, stacked_bars
 from vigie.actionplan.deadlines import previous_quarter, quarter_end
 from vigie.actionplan.figures import STATUSES, compute_figures, tables
 from vigie.actionplan.models import Plan, QuarterSnapshot, ReportRun
+from vigie.core.spreadsheets import format_dates
 from vigie.directory.models import Region
 
 
@@ -104,7 +105,7 @@ def render_xlsx(context: dict[str, Any]) -> bytes:
     summary.append([_("Scope"), str(context["scope_name"])])
     summary.append([_("Quarter"), f"T{snapshot.quarter} {snapshot.year}"])
     summary.append([_("Plan"), figures["plan"]])
-    summary.append([_("Figures as of"), figures["as_of"]])
+    summary.append([_("Figures as of"), date.fromisoformat(figures["as_of"])])
     summary.append([_("Structures"), figures["structures"]])
     summary.append([])
     overall = data["overall"]
@@ -162,11 +163,13 @@ def render_xlsx(context: dict[str, Any]) -> bytes:
                 row["finess"],
                 row["name"],
                 data["kind_labels"].get(row["kind"], row["kind"]),
-                row["start_date"],
+                date.fromisoformat(row["start_date"]),
             ]
             + [row[s] for s in STATUSES]
             + [row["overdue"], ", ".join(str(n) for n in row["overdue_p1"])]
         )
+    format_dates(summary, first_row=1)
+    format_dates(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

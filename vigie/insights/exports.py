@@ -9,24 +9,45 @@ import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vigie.cases.models import Case
-from vigie.insights.clock import structure_zone
+from vigie.core.scoping import scope_for
+from vigie.core.spreadsheets import format_dates, wall_clock
+from vigie.core.timezones import zone_label
+from vigie.directory.models import Region
 from vigie.insights.indicators import stix_pattern
 from vigie.insights.models import Indicator, IndicatorKind
-from vigie.insights.stats import format_duration
+from vigie.insights.stats import PARIS, format_duration
 
 # --- the case list ---------------------------------------------------------------------
 
 
-def case_rows(cases: QuerySet[Case]) -> tuple[list[str], Iterable[list[Any]]]:
+def export_zone(user: Any, region: Region | None) -> ZoneInfo:
+    """The one time zone of an export's times: that of the region filtered on, or of the
+    ARS officer's regions when they share one (La Réunion's reads La Réunion time), else
+    Paris time. One zone for a whole column, so that it sorts; its header names it."""
+    if region is not None:
+        regions = [region]
+    else:
+        scope = scope_for(user)
+        national = scope.has("acss_analyst", "hfds")
+        regions = [] if national else list(Region.objects.filter(pk__in=scope.ars_region_ids))
+    zones = {r.timezone or PARIS.key for r in regions}
+    return ZoneInfo(zones.pop()) if len(zones) == 1 else PARIS
+
+
+def case_rows(
+    cases: QuerySet[Case], *, zone: ZoneInfo = PARIS
+) -> tuple[list[str], Iterable[list[Any]]]:
+    """The header and rows of the case list; times are wall-clock datetimes in ``zone``."""
+    in_zone = zone_label(zone)
     header = [
         _("Reference"),
         _("Structure"),
@@ -37,11 +58,16 @@ def case_rows(cases: QuerySet[Case]) -> tuple[list[str], Iterable[list[Any]]]:
         _("Malicious origin"),
         _("Status"),
         _("Criticity"),
-        _("Detected at"),
-        _("Declared at"),
-        _("Acknowledged at"),
-        _("Qualified at"),
-        _("Closed at"),
+        *(
+            f"{column} ({in_zone})"
+            for column in (
+                _("Detected at"),
+                _("Declared at"),
+                _("Acknowledged at"),
+                _("Qualified at"),
+                _("Closed at"),
+            )
+        ),
         _("Weekly update overdue"),
     ]
     qs = cases.select_related(
@@ -51,11 +77,6 @@ def case_rows(cases: QuerySet[Case]) -> tuple[list[str], Iterable[list[Any]]]:
     def rows() -> Iterable[list[Any]]:
         for case in qs.iterator(chunk_size=500):
             declaration = case.declaration
-            zone = structure_zone(case.structure)
-
-            def at(moment: datetime | None, zone: Any = zone) -> str:
-                return timezone.localtime(moment, zone).isoformat() if moment else ""
-
             yield [
                 case.reference,
                 case.structure.name,
@@ -66,11 +87,11 @@ def case_rows(cases: QuerySet[Case]) -> tuple[list[str], Iterable[list[Any]]]:
                 declaration.get_malicious_display() if declaration.malicious else "",
                 case.get_status_display(),
                 case.get_criticity_display() if case.criticity else "",
-                at(declaration.detected_at),
-                at(declaration.submitted_at),
-                at(case.opened_at),
-                at(case.qualified_at),
-                at(case.closed_at),
+                wall_clock(declaration.detected_at, zone),
+                wall_clock(declaration.submitted_at, zone),
+                wall_clock(case.opened_at, zone),
+                wall_clock(case.qualified_at, zone),
+                wall_clock(case.closed_at, zone),
                 _("yes") if case.is_overdue else _("no"),
             ]
 
@@ -84,31 +105,48 @@ def _safe_cell(value: Any) -> Any:
     return value
 
 
-def cases_csv(cases: QuerySet[Case]) -> str:
-    header, rows = case_rows(cases)
+def _csv_cell(value: Any) -> Any:
+    # What a French spreadsheet reads as a date and time when it opens the file.
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    return _safe_cell(value)
+
+
+def cases_csv(cases: QuerySet[Case], *, zone: ZoneInfo = PARIS) -> str:
+    header, rows = case_rows(cases, zone=zone)
     out = io.StringIO()
     # A BOM and semicolons: what a French spreadsheet opens correctly.
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe_cell(value) for value in row])
+        writer.writerow([_csv_cell(value) for value in row])
     return out.getvalue()
 
 
-def cases_xlsx(cases: QuerySet[Case]) -> bytes:
+def cases_xlsx(cases: QuerySet[Case], *, zone: ZoneInfo = PARIS) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    header, rows = case_rows(cases)
+    header, rows = case_rows(cases, zone=zone)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Cases")[:31]
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    widths = [len(title) for title in header]
     for row in rows:
         sheet.append([_safe_cell(value) for value in row])
+        for index, value in enumerate(row):
+            if isinstance(value, str):
+                widths[index] = max(widths[index], len(value))
+    format_dates(sheet)
+    for index, width in enumerate(widths, start=1):
+        # Wide enough for "23/11/2026 05:10" and the longest text, up to a limit.
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 16), 45) + 2
+    sheet.auto_filter.ref = sheet.dimensions
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -108,11 +108,14 @@ def export_cases(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "pdf":
         return _statistics_pdf(request, filters, stamp)
     cases = stats.cases_for(request.user, filters)
+    zone = exports.export_zone(request.user, filters.region)
     if fmt == "csv":
-        response = HttpResponse(exports.cases_csv(cases), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            exports.cases_csv(cases, zone=zone), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(
-            exports.cases_xlsx(cases),
+            exports.cases_xlsx(cases, zone=zone),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="vigie-dossiers-{stamp}.{fmt}"'
