@@ -14,6 +14,13 @@ $PY manage.py collectstatic --noinput -v 0
 $PY manage.py load_reference
 $PY manage.py load_demo
 
+# The web workers' request latencies, summed at each scrape of /metrics (vigie/ops/metrics.py).
+if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+  export PROMETHEUS_MULTIPROC_DIR="$PWD/var/prometheus"
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+fi
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
 $PY manage.py procrastinate worker &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

@@ -123,7 +123,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # /healthz and /readyz, answered before host checks, HTTPS redirect and sessions.
+    # /healthz, /readyz and /metrics, answered before host checks, HTTPS redirect and
+    # sessions; the latency of every other request.
     "vigie.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -312,6 +313,14 @@ VIGIE_STALLED_JOB_SECONDS = env_int("VIGIE_STALLED_JOB_SECONDS", 300)
 VIGIE_READY_WORKER_SECONDS = env_int("VIGIE_READY_WORKER_SECONDS", 60)
 VIGIE_READY_OUTBOX_SECONDS = env_int("VIGIE_READY_OUTBOX_SECONDS", 1800)
 VIGIE_READY_CACHE_SECONDS = env_int("VIGIE_READY_CACHE_SECONDS", 2)
+
+# Prometheus metrics at /metrics, for `Authorization: Bearer <token>` only; without a
+# token the endpoint does not exist (404). The business gauges are read at most once per
+# VIGIE_METRICS_CACHE_SECONDS by each process.
+VIGIE_METRICS_TOKEN = env("VIGIE_METRICS_TOKEN")
+if VIGIE_METRICS_TOKEN and len(VIGIE_METRICS_TOKEN) < 32:
+    raise RuntimeError("VIGIE_METRICS_TOKEN must be at least 32 random characters")
+VIGIE_METRICS_CACHE_SECONDS = env_int("VIGIE_METRICS_CACHE_SECONDS", 10)
 
 # Delay before the first retry of an e-mail the SMTP server refused (doubles each time).
 VIGIE_EMAIL_RETRY_SECONDS = env_int("VIGIE_EMAIL_RETRY_SECONDS", 60)

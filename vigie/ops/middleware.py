@@ -1,24 +1,27 @@
-"""Probes answered before the rest of the stack.
+"""Probes and metrics answered before the rest of the stack, and request latencies.
 
-First in MIDDLEWARE: a probe reaches a node by its address, over plain HTTP, from a load
-balancer or an orchestrator; host validation, the HTTPS redirect, sessions, CSRF and the
-second-factor check do not apply to it, and none of them may turn a probe into a redirect
-or a 400. What the probes answer carries no data.
+First in MIDDLEWARE: a probe or a scrape reaches a node by its address, over plain HTTP,
+from a load balancer, an orchestrator or Prometheus; host validation, the HTTPS redirect,
+sessions, CSRF and the second-factor check do not apply to it, and none of them may turn
+it into a redirect or a 400. The probes carry no data; the metrics need a token.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
+from vigie.ops import metrics
 from vigie.ops.probes import FAIL, readiness
 
 logger = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 
 
 def _probe_response(payload: dict[str, object], status: int) -> HttpResponse:
@@ -48,6 +51,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
 ROUTES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     HEALTH_PATH: healthz,
     READY_PATH: readyz,
+    METRICS_PATH: metrics.metrics_view,
 }
 
 
@@ -61,4 +65,7 @@ class OpsMiddleware:
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             return view(request)
-        return self.get_response(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        metrics.request_observe(request, response, time.perf_counter() - started)
+        return response
