@@ -144,6 +144,31 @@ def test_case_report_pdf(world: Any, spread: dict[str, Any]) -> None:
     assert client_for(world.ars_idf).get(f"/dossiers/{case.pk}/rapport.pdf").status_code == 404
 
 
+def test_case_report_durations_read_in_french(world: Any, dated_case: Any) -> None:
+    from pypdf import PdfReader
+
+    detected = timezone.now() - 10 * DAY
+    case = dated_case(
+        world.lyon,
+        world.declarant_lyon,
+        detected=detected,
+        submitted=detected + timedelta(hours=2, minutes=5),
+        qualified=detected + timedelta(days=2, hours=5, minutes=5),
+        closed=detected + timedelta(days=9, hours=5, minutes=5),
+    )
+    response = client_for(world.acss).get(f"/dossiers/{case.pk}/rapport.pdf")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Détection → déclaration 2 h 05" in text
+    assert "Déclaration → accusé de réception moins d’une minute" in text
+    assert "Accusé de réception → qualification 2 jours 3 h" in text
+    assert "Qualification → clôture 7 jours" in text
+    assert "Détection → clôture (total) 9 jours 5 h" in text
+    assert "min" not in text.split("Délais", 1)[1].split("Notifications", 1)[0].replace(
+        "minute", ""
+    )
+
+
 def test_public_statistics_never_show_under_five(
     world: Any, dated_case: Any, make_user: Any
 ) -> None:

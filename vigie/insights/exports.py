@@ -18,13 +18,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vigie.cases.models import Case
+from vigie.core.durations import duration_text
 from vigie.core.scoping import scope_for
 from vigie.core.spreadsheets import format_dates, wall_clock
 from vigie.core.timezones import zone_label
 from vigie.directory.models import Region
 from vigie.insights.indicators import stix_pattern
 from vigie.insights.models import Indicator, IndicatorKind
-from vigie.insights.stats import PARIS, format_duration
+from vigie.insights.stats import PARIS
 
 # --- the case list ---------------------------------------------------------------------
 
@@ -219,8 +220,8 @@ def statistics_context(figures: dict[str, Any]) -> dict[str, Any]:
         "delays": [
             {
                 **phase,
-                "median_display": format_duration(phase["median"]),
-                "p90_display": format_duration(phase["p90"]),
+                "median_display": duration_text(phase["median"]),
+                "p90_display": duration_text(phase["p90"]),
             }
             for phase in figures["delays"]
         ],

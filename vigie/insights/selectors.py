@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from vigie.cases.display import timeline_rows
 from vigie.cases.models import Case, CaseStatus
+from vigie.core.durations import duration_text
 from vigie.insights import stats
 from vigie.insights.clock import owed_by_declaration, structure_zone
 from vigie.insights.models import Indicator, Obligation, ObligationKind
@@ -60,10 +61,7 @@ def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
 
 def case_delays(case: Case) -> list[dict[str, Any]]:
     delays = stats.figures(Case.objects.filter(pk=case.pk))["delays"]
-    return [
-        {"label": phase["label"], "value": stats.format_duration(phase["median"])}
-        for phase in delays
-    ]
+    return [{"label": phase["label"], "value": duration_text(phase["median"])} for phase in delays]
 
 
 def case_report_context(user: Any, case: Case) -> dict[str, Any]:

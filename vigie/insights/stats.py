@@ -100,19 +100,6 @@ def by_incident_type(cases: QuerySet[Case]) -> list[dict[str, Any]]:
     return [{"label": row["key"] or _("Not specified"), "n": row["n"]} for row in rows]
 
 
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
-    if hours:
-        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)d min") % {"minutes": minutes}
-
-
 def month_label(month: date) -> str:
     """A month as people write it ("Octobre 2026"), never "2026-10"."""
     return str(capfirst(date_format(month, "YEAR_MONTH_FORMAT")))

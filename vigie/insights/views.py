@@ -19,6 +19,7 @@ from vigie.cases import selectors as case_selectors
 from vigie.cases import workflow
 from vigie.cases.models import Case
 from vigie.cases.scopes import Level, case_level
+from vigie.core.durations import duration_text
 from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
 from vigie.directory.models import Region, User
@@ -73,8 +74,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     figures = stats.dashboard(request.user, filters)
     for phase in figures["delays"]:
-        phase["median_display"] = stats.format_duration(phase["median"])
-        phase["p90_display"] = stats.format_duration(phase["p90"])
+        phase["median_display"] = duration_text(phase["median"])
+        phase["p90_display"] = duration_text(phase["p90"])
         phase["chart"] = bars(phase["buckets"], title=str(phase["label"]))
     charts = {
         "type": bars(figures["by_type"], title=_("Cases by incident type")),
