@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
-from vigie.cases import workflow
 from vigie.cases.models import Case, CaseStatus
-from vigie.cases.services import ars_update_due, case_qualify
+from vigie.cases.services import case_qualify
 from vigie.declarations.demo import DEMO
 from vigie.directory.demo import DEMO_DOMAIN
 from vigie.directory.models import User
@@ -32,16 +32,16 @@ def demo_cases_progress() -> int:
         )
         if case is None or case.status != CaseStatus.AWAITING_QUALIFICATION:
             continue
-        case = case_qualify(
+        # Qualified two hours after the declaration, as the timeline says (and a week
+        # later the weekly update to the ARS is due: the oldest demo case is late).
+        case_qualify(
             case=case,
             by=analyst,
             version=None,
             criticity=qualification["criticity"],  # type: ignore[index]
             outcomes=qualification["outcomes"],  # type: ignore[index]
             note=qualification["note"],  # type: ignore[index]
+            at=min(case.opened_at + timedelta(hours=2), timezone.now()),
         )
-        qualified_at = (case.declaration.submitted_at or case.opened_at) + timedelta(hours=2)
-        due = ars_update_due(qualified_at, case) if workflow.ars_informed(case) else None
-        Case.objects.filter(pk=case.pk).update(qualified_at=qualified_at, ars_update_due_at=due)
         done += 1
     return done

@@ -84,10 +84,12 @@ def _event(
     reason: str = "",
     from_status: str = "",
     to_status: str = "",
+    at: datetime | None = None,
     **data: Any,
 ) -> TimelineEvent:
     return TimelineEvent.objects.create(
         case=case,
+        at=at or timezone.now(),
         actor=by,
         kind=kind,
         reason=reason,
@@ -97,7 +99,9 @@ def _event(
     )
 
 
-def _transition(case: Case, to: str, by: User | None, reason: str = "") -> TimelineEvent:
+def _transition(
+    case: Case, to: str, by: User | None, reason: str = "", *, at: datetime | None = None
+) -> TimelineEvent:
     workflow.check_transition(case, to)
     previous = case.status
     case.status = to
@@ -108,6 +112,7 @@ def _transition(case: Case, to: str, by: User | None, reason: str = "") -> Timel
         reason=reason or str(workflow.TRANSITIONS[(previous, to)]),
         from_status=previous,
         to_status=to,
+        at=at,
     )
 
 
@@ -134,7 +139,16 @@ def case_open(
         involves_health_products=RecipientKind.ANSM in by_kind,
         opened_at=declaration.submitted_at or timezone.now(),
     )
-    _event(case, None, EventKind.OPENED, to_status=case.status, at_declaration=declaration.pk)
+    # Opened when the declaration was submitted (a declaration filed afterwards, by the
+    # portal or the demo, carries its own submission time).
+    _event(
+        case,
+        None,
+        EventKind.OPENED,
+        to_status=case.status,
+        at=case.opened_at,
+        at_declaration=declaration.pk,
+    )
     return case
 
 
@@ -161,7 +175,10 @@ def case_qualify(
     criticity: str,
     outcomes: list[str],
     note: str = "",
+    at: datetime | None = None,
 ) -> Case:
+    """``at``: when the qualification was made, for one recorded afterwards (the demo's
+    history); now by default."""
     case = case_lock(case, version)
     _check("qualify", by, case)
     outcomes = sorted(set(outcomes))
@@ -180,19 +197,21 @@ def case_qualify(
                     )
                 }
             )
-    now = timezone.now()
+    now = at or timezone.now()
     case.criticity = criticity
     case.outcomes = outcomes
     case.qualification_note = note
     case.qualified_at = now
     case.qualified_by = by
-    _event(case, by, EventKind.QUALIFIED, reason=note, criticity=criticity, outcomes=outcomes)
+    _event(
+        case, by, EventKind.QUALIFIED, reason=note, at=now, criticity=criticity, outcomes=outcomes
+    )
     if criticity == Criticity.NOT_INCIDENT:
-        _transition(case, CaseStatus.CLOSED, by, note)
+        _transition(case, CaseStatus.CLOSED, by, note, at=now)
         case.closed_at = now
         case.closed_by = by
     else:
-        _transition(case, CaseStatus.TO_PROCESS, by, note)
+        _transition(case, CaseStatus.TO_PROCESS, by, note, at=now)
         case.piloted_by_hfds = criticity == Criticity.SIGNIFICANT
         # The weekly update is owed to an ARS that follows the case (not to the ARS of a
         # military hospital whose care is not affected: it knows only that it exists).
