@@ -118,6 +118,16 @@ def tick(page: Any, target: Any) -> None:
     assert box.is_checked()
 
 
+def open_action(page: Any, form: Any) -> Any:
+    """Unfold the accordion of the case page's "your actions" panel holding ``form``
+    (only the most pressing action is unfolded when the page opens)."""
+    section = page.locator("[data-testid=actions-panel] .fr-accordion").filter(has=form)
+    if section.count() and not form.is_visible():
+        section.locator(".fr-accordion__btn").first.click()
+        form.wait_for(state="visible")
+    return form
+
+
 def member(
     email: str, first_name: str, last_name: str, role: str, *, mfa: bool = False, **where: Any
 ) -> tuple[Any, str]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from e2e.conftest import PASSWORD, givors_people, sign_in, sign_in_with_code, tick
+from e2e.conftest import PASSWORD, givors_people, open_action, sign_in, sign_in_with_code, tick
 from tests.factories import complete_values
 from vigie.cases.models import Case, CaseStatus, Question
 from vigie.cases.services import case_agree, case_close, case_end_support
@@ -76,6 +76,7 @@ def test_cell_qualifies_declarant_answers_closed_case_is_read_only(
     assert page.locator("[data-testid=form-qualify]").count() == 0
     assert page.locator("[data-testid=timeline] [data-kind=qualified]").count() == 1
 
+    open_action(page, page.locator("#form-ask"))
     page.locator("#form-ask textarea[name=text]").fill("Vos sauvegardes sont-elles saines ?")
     page.locator("[data-testid=ask-submit]").click()
     page.wait_for_url(re.compile(rf"/dossiers/{case.pk}/#questions$"))

@@ -19,7 +19,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.conftest import givors_people, member, sign_in, sign_in_with_code, tick
+from e2e.conftest import (
+    givors_people,
+    member,
+    open_action,
+    sign_in,
+    sign_in_with_code,
+    tick,
+)
 from vigie.directory.models import Region, Role
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +63,15 @@ def status_badge(page: Any) -> Any:
 
 def action_form(page: Any, button: str) -> Any:
     """The form of the case page whose submit button reads ``button``."""
-    return page.locator("form").filter(has=page.get_by_role("button", name=button, exact=True))
+    form = page.locator("form").filter(
+        has=page.get_by_role("button", name=button, exact=True, include_hidden=True)
+    )
+    return open_action(page, form)
+
+
+def accordion_of(page: Any, form: Any) -> Any:
+    """The accordion of the "your actions" panel holding ``form`` (its title names it)."""
+    return page.locator(".fr-accordion").filter(has=form)
 
 
 def choose(page: Any, scope: Any, label: str) -> None:
@@ -167,7 +182,7 @@ def test_full_story_from_declaration_to_a_published_anonymised_retex(
     notice(cell, "L’accompagnement est terminé : l’accord de clôture est demandé aux parties.")
     expect(status_badge(cell)).to_have_text("À clôturer")
     agree = action_form(cell, "Donner mon accord")
-    expect(agree).to_contain_text("au nom de : Cellule ACSS")
+    expect(accordion_of(cell, agree)).to_contain_text("au nom de : Cellule ACSS")
     agree.get_by_role("button").click()
     notice(cell, "Votre accord de clôture est enregistré.")
     expect(
@@ -177,14 +192,14 @@ def test_full_story_from_declaration_to_a_published_anonymised_retex(
     agency.reload()
     expect(status_badge(agency)).to_have_text("À clôturer")
     agree = action_form(agency, "Donner mon accord")
-    expect(agree).to_contain_text("au nom de : ARS")
+    expect(accordion_of(agency, agree)).to_contain_text("au nom de : ARS")
     agree.get_by_role("button").click()
     notice(agency, "Votre accord de clôture est enregistré.")
 
     rssi.reload()
     expect(status_badge(rssi)).to_have_text("À clôturer")
     agree = action_form(rssi, "Donner mon accord")
-    expect(agree).to_contain_text("au nom de : Structure")
+    expect(accordion_of(rssi, agree)).to_contain_text("au nom de : Structure")
     choose(rssi, agree, "Utile")
     agree.get_by_label("Votre commentaire sur l’aide reçue").fill("Réactivité appréciée la nuit.")
     agree.get_by_role("button", name="Donner mon accord").click()

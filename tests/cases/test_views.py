@@ -239,7 +239,7 @@ def test_forms_shown_follow_rights_and_state(world: Any, cases: Any) -> None:
     assert {"qualify", "ask", "track"} <= forms_on(client_for(world.acss).get(url(lyon)))
     assert forms_on(client_for(world.declarant_lyon).get(url(lyon))) == {"track"}
     assert "qualify" not in forms_on(client_for(world.ars_ara).get(url(lyon)))
-    assert forms_on(client_for(world.hfds).get(url(lyon))) == {"ask", "track"}
+    assert forms_on(client_for(world.hfds).get(url(lyon))) == {"ask", "track", "take"}
 
     qualify(lyon, world.acss)
     question = case_ask(case=lyon, by=world.acss, text="Quels serveurs ?")

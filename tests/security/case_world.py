@@ -17,11 +17,13 @@ from vigie.cases.services import (
     case_close,
     case_end_support,
     case_qualify,
+    case_release,
     case_report_to_ars,
     case_resume_support,
     case_set_crisis,
     case_share_with_cell,
     case_switch_significant,
+    case_take,
     case_track,
 )
 from vigie.cases.workflow import parties_of
@@ -121,6 +123,8 @@ EXERCISE: dict[str, Callable[[Any, Case, Any], object]] = {
     "qualify": lambda u, c, w: case_qualify(
         case=c, by=u, version=None, criticity="not_incident", outcomes=["b1"], note="B1"
     ),
+    "take": lambda u, c, w: case_take(case=c, by=u),
+    "release": lambda u, c, w: case_release(case=c, by=u),
     "ask": lambda u, c, w: case_ask(case=c, by=u, text="Une question ?"),
     "answer": lambda u, c, w: case_answer(question=_question(c, w), by=u, answer="Réponse"),
     "support": lambda u, c, w: case_choose_support(case=c, by=u, version=None, mode="cell"),

@@ -168,6 +168,8 @@ def test_qualification_happens_once(
 # --- the views answer 403 to whoever the table never allows ----------------------------
 
 URLS = {
+    "take": ("prendre-en-charge/", {}),
+    "release": ("ne-plus-suivre/", {}),
     "qualify": ("qualifier/", {"criticity": "not_incident", "outcomes": ["b1"]}),
     "ask": ("questions/", {"text": "Une question ?"}),
     "support": ("mode-accompagnement/", {"mode": "cell"}),

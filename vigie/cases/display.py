@@ -20,6 +20,7 @@ from vigie.cases.models import (
     TimelineEvent,
     TrackingKind,
 )
+from vigie.directory.models import User
 
 
 def _label(choices: Any, value: Any) -> str:
@@ -43,10 +44,14 @@ class TimelineRow:
     related: list[Case] = field(default_factory=list)
 
 
-def _details(event: TimelineEvent) -> list[str]:
+def _details(event: TimelineEvent, names: dict[int, str]) -> list[str]:
     data = event.data or {}
     kind = event.kind
     details: list[str] = []
+    if kind in (EventKind.TAKEN, EventKind.RELEASED) and data.get("party"):
+        details.append(_("On behalf of: %(party)s") % {"party": _label(Party, data["party"])})
+        if data.get("previous") in names:
+            details.append(_("Takes over from %(who)s") % {"who": names[data["previous"]]})
     if kind == EventKind.QUALIFIED:
         if data.get("criticity"):
             details.append(
@@ -88,6 +93,13 @@ def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
         if related_ids
         else {}
     )
+    previous_ids = {
+        (event.data or {}).get("previous") for event in events if event.kind == EventKind.TAKEN
+    } - {None}
+    names = {
+        user.pk: user.get_full_name() or user.email
+        for user in User.objects.filter(pk__in=previous_ids)
+    }
     rows = []
     for event in events:
         actor = event.actor
@@ -100,7 +112,7 @@ def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
                 from_status=_label(CaseStatus, event.from_status) if event.from_status else "",
                 to_status=_label(CaseStatus, event.to_status) if event.to_status else "",
                 reason=event.reason,
-                details=_details(event),
+                details=_details(event, names),
                 related=[
                     readable[pk] for pk in (event.data or {}).get("related", []) if pk in readable
                 ],

@@ -68,6 +68,10 @@ class CaseActionForm(DsfrBaseForm):
         return links
 
 
+class TakeForm(CaseActionForm):
+    """Take the case in charge (or step back): nothing to type."""
+
+
 class QualifyForm(CaseActionForm):
     criticity = forms.ChoiceField(
         label=_("Criticity"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from vigie.cases.models import (
     Case,
+    CaseHandler,
     CaseQuerySet,
     CaseStatus,
     ClosureAgreement,
@@ -238,6 +239,7 @@ def case_detail(user: Any, pk: int) -> Case | None:
         Prefetch(
             "agreements", queryset=ClosureAgreement.objects.visible_to(user).select_related("by")
         ),
+        Prefetch("handlers", queryset=CaseHandler.objects.visible_to(user).select_related("user")),
     ]
     case = (
         cases_visible(user)

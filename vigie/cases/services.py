@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from vigie.cases import notify, workflow
 from vigie.cases.models import (
     Case,
+    CaseHandler,
     CaseStatus,
     ClosureAgreement,
     Criticity,
@@ -223,6 +224,59 @@ def case_qualify(
 
 
 # --- questions and evidence ------------------------------------------------------------
+
+
+@transaction.atomic
+def case_take(*, case: Case, by: User) -> list[CaseHandler]:
+    """``by`` is now the one on the case for each party it acts for (the cell, its ARS,
+    the HFDS, the defence chain). Taking over from a colleague tells them. Who is on the
+    case is not its content: the case's version does not change, so nobody's form in
+    progress is refused for it."""
+    case = case_lock(case)
+    _check("take", by, case)
+    parties = workflow.staff_parties(scope_for(by), case)
+    current = {h.party: h for h in case.handlers.select_related("user").filter(party__in=parties)}
+    taken: list[CaseHandler] = []
+    for party in parties:
+        handler = current.get(party)
+        if handler is not None and handler.user_id == by.pk:
+            continue
+        previous = handler.user if handler is not None else None
+        if handler is None:
+            handler = CaseHandler(case=case, party=party)
+        handler.user = by
+        handler.since = timezone.now()
+        handler.save()
+        taken.append(handler)
+        _event(
+            case,
+            by,
+            EventKind.TAKEN,
+            party=party,
+            previous=previous.pk if previous is not None else None,
+        )
+        if previous is not None:
+            notify.notify(
+                case,
+                purpose="taken",
+                subject=_("A colleague took over the case"),
+                message=_("%(who)s is now on the case for: %(party)s.")
+                % {"who": by.get_full_name() or by.email, "party": Party(party).label},
+                to=notify.person(previous),
+            )
+    return taken
+
+
+@transaction.atomic
+def case_release(*, case: Case, by: User) -> int:
+    """``by`` is no longer on the case (for every party it held it for)."""
+    case = case_lock(case)
+    _check("release", by, case)
+    held = list(case.handlers.filter(user=by))
+    for handler in held:
+        _event(case, by, EventKind.RELEASED, party=handler.party)
+        handler.delete()
+    return len(held)
 
 
 @transaction.atomic

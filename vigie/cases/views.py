@@ -8,6 +8,7 @@ user's input still in the form: nothing typed is lost.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
-from vigie.cases import selectors, services, workflow
+from vigie.cases import header, selectors, services, workflow
 from vigie.cases.display import timeline_rows
 from vigie.cases.forms import (
     AgreeForm,
@@ -38,6 +39,7 @@ from vigie.cases.forms import (
     ShareForm,
     SignificantForm,
     SupportModeForm,
+    TakeForm,
     TrackForm,
 )
 from vigie.cases.models import Case, CaseStatus, Outcome, Party, Question, TrackingKind
@@ -238,8 +240,27 @@ def _page(
             elif party not in given:
                 agree_forms.append(AgreeForm(initial=initial, key=key, party=party))
     missing = [] if case.is_closed else workflow.missing_agreements(case)
+    # Who is on the case: the page offers to take it, or to step back from it.
+    held = {h.party for h in case.handlers.all() if h.user_id == request.user.pk}
+    staff_parties = set(workflow.staff_parties(scope, case))
+    take_form = release_form = None
+    if "take" in available and not staff_parties <= held:
+        take_form = bound if bound is not None and bound.key == "take" else None
+        take_form = take_form or TakeForm(initial=initial, key="take")
+    if "release" in available and held:
+        release_form = TakeForm(initial=initial, key="release")
     declaration = case.declaration
     structure_tz = declaration_selectors.structure_timezone(case.structure).key
+    panel = _panel(case, forms, agree_forms)
+    # Actions whose forms live in their own section of the page (later apps' blocks).
+    deadlines = header.case_deadlines(request.user, case)
+    elsewhere = []
+    if "obligation" in available and any(d.anchor == "obligations" for d in deadlines):
+        elsewhere.append({"anchor": "obligations", "label": _("Record a notification made")})
+    if "indicator" in available:
+        elsewhere.append({"anchor": "indicators", "label": _("Add an indicator")})
+    if "retex" in available:
+        elsewhere.append({"anchor": "retex", "label": _("Lessons learned (RETEX)")})
     context = {
         "case": case,
         "declaration": declaration,
@@ -266,8 +287,108 @@ def _page(
         "paris_tz": PARIS,
         "bound": bound,
         "action_error": error,
+        "deadlines": deadlines,
+        "on_the_case": header.on_the_case(case),
+        "take_form": take_form,
+        "release_form": release_form,
+        "panel": panel,
+        "elsewhere": elsewhere,
+        # The form just posted stays open; otherwise the most pressing one.
+        "open_action": bound.key
+        if bound is not None and any(item.key == bound.key for item in panel)
+        else (panel[0].key if panel else ""),
+        "unanswered": sum(1 for row in questions if row["form"] is not None),
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+@dataclass
+class PanelItem:
+    """One action of the case page's "your actions" panel: an accordion with its form."""
+
+    key: str
+    title: str
+    form: CaseActionForm
+    url: str
+    submit: str
+    hint: str = ""
+    primary: bool = False
+
+
+def _panel(
+    case: Case, forms: dict[str, CaseActionForm | None], agree_forms: list[Any]
+) -> list[PanelItem]:
+    """The forms of the actions this person may take now, the most pressing first."""
+
+    def url(name: str, *args: Any) -> str:
+        return reverse(f"cases:{name}", args=[case.pk, *args])
+
+    crisis_submit = _("End crisis mode") if case.crisis_mode else _("Switch to crisis mode")
+    table: list[tuple[str, str, str, str, bool]] = [
+        # key, title, submit, hint, primary
+        ("qualify", _("Qualify the incident"), _("Qualify the incident"), "", True),
+        ("close", _("Closure report"), _("Close the case"), "", True),
+        (
+            "report",
+            _("Weekly progress report to the ARS"),
+            _("Send the progress report"),
+            _("The ARS must be informed of progress at least once a week."),
+            False,
+        ),
+        ("track", _("Add an entry to the tracking sheet"), _("Add the entry"), "", False),
+        ("ask", _("Ask the declarant a question"), _("Send the question"), "", False),
+        ("support", _("Support mode chosen by the ARS"), _("Record the support mode"), "", True),
+        (
+            "significant",
+            _("Propose switching this incident to significant"),
+            _("Switch to significant (piloted by the HFDS)"),
+            _(
+                "The similar incidents ticked are linked to the switch; explain why this "
+                "incident is significant."
+            ),
+            False,
+        ),
+        ("crisis", _("Crisis mode (significant incident)"), crisis_submit, "", False),
+        (
+            "share",
+            _("Share this military hospital's case with the support cell"),
+            _("Share with the support cell"),
+            "",
+            False,
+        ),
+        (
+            "end_support",
+            _("End of support: the parties will be asked to agree to close"),
+            _("End support"),
+            "",
+            False,
+        ),
+        (
+            "resume_support",
+            _("Resume support (agreements already given will be asked again)"),
+            _("Resume support"),
+            "",
+            False,
+        ),
+    ]
+    items = [
+        PanelItem(
+            key=agree.key,
+            title=_("Agree that support has ended, on behalf of: %(party)s")
+            % {"party": agree.party.label},
+            form=agree,
+            url=url("agree", agree.party),
+            submit=_("Give my agreement"),
+            primary=True,
+        )
+        for agree in agree_forms
+    ]
+    for key, title, submit, hint, primary in table:
+        form = forms.get(key)
+        if form is not None:
+            items.append(PanelItem(key, title, form, url(key), submit, hint, primary))
+    # What must be done first comes first (qualifying, closing, agreeing).
+    return sorted(items, key=lambda item: not item.primary)
 
 
 def _similar(request: HttpRequest, case: Case) -> list[selectors.SimilarCase]:
@@ -326,6 +447,36 @@ def _version(data: dict[str, Any]) -> int:
 
 def _setup(request: HttpRequest, pk: int) -> tuple[Case, Scope]:
     return _case_or_404(request, pk), scope_for(request.user)
+
+
+@login_required
+@require_POST
+def case_take(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    return _act(
+        request,
+        case,
+        TakeForm(request.POST, key="take"),
+        action="take",
+        run=lambda c, by, d: services.case_take(case=c, by=by),
+        done=_("You are now on this case: the others know whom to call."),
+        anchor="handlers",
+    )
+
+
+@login_required
+@require_POST
+def case_release(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    return _act(
+        request,
+        case,
+        TakeForm(request.POST, key="release"),
+        action="release",
+        run=lambda c, by, d: services.case_release(case=c, by=by),
+        done=_("You are no longer shown as on this case."),
+        anchor="handlers",
+    )
 
 
 @login_required

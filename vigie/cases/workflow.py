@@ -118,6 +118,24 @@ def parties_of(scope: Scope, case: Case) -> list[str]:
     return parties
 
 
+def staff_parties(scope: Scope, case: Case) -> list[str]:
+    """The parties a member of staff acts for on this case (who may take it in charge)."""
+    parties: list[str] = []
+    if case.is_military:
+        if scope.has("defence"):
+            parties.append(Party.DEFENCE)
+        if scope.has("acss_analyst") and case.shared_with_cell:
+            parties.append(Party.CELL)
+    else:
+        if scope.has("acss_analyst"):
+            parties.append(Party.CELL)
+        if own_ars(scope, case):
+            parties.append(Party.ARS)
+    if scope.has("hfds"):
+        parties.append(Party.HFDS)
+    return parties
+
+
 def missing_agreements(case: Case) -> list[str]:
     # Read afresh, not from a prefetch: the page's prefetch is the viewer's.
     given = set(case.agreements.values_list("party", flat=True))
@@ -225,6 +243,16 @@ def _defence_on_military(scope: Scope, case: Case) -> bool:
     return case.is_military and scope.has("defence")
 
 
+def _may_take(scope: Scope, case: Case) -> bool:
+    return bool(staff_parties(scope, case))
+
+
+def _may_release(scope: Scope, case: Case) -> bool:
+    # Whoever may take the case may step back from it; whether it holds it now is a
+    # condition checked on the locked case by the service.
+    return bool(staff_parties(scope, case))
+
+
 def _closer(scope: Scope, case: Case) -> bool:
     return scope.has("defence") if case.is_military else scope.has("acss_analyst")
 
@@ -238,6 +266,8 @@ ACTIONS: dict[str, Action] = {
             frozenset({S.AWAITING_QUALIFICATION}),
             qualifier,
         ),
+        Action("take", gettext_lazy("Take the case in charge"), OPEN, _may_take),
+        Action("release", gettext_lazy("Step back from the case"), OPEN, _may_release),
         Action("ask", gettext_lazy("Ask the declarant a question"), OPEN, handles),
         Action("answer", gettext_lazy("Answer a question"), OPEN, declares_for),
         Action(

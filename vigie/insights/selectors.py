@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.cases.display import timeline_rows
+from vigie.cases.header import Deadline
 from vigie.cases.models import Case, CaseStatus
 from vigie.core.durations import duration_text
 from vigie.insights import stats
@@ -57,6 +58,20 @@ def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def obligation_deadlines(user: Any, case: Case) -> list[Deadline]:
+    """The notifications the case still owes, for its page's header."""
+    return [
+        Deadline(
+            label=str(row["label"]),
+            due_at=row["due_at"],
+            overdue=row["status"] == "overdue",
+            anchor="obligations",
+        )
+        for row in case_obligations(user, case)
+        if row["status"] != "done"
+    ]
 
 
 def case_delays(case: Case) -> list[dict[str, Any]]:

@@ -1,0 +1,59 @@
+"""The case page laid out for the person handling it: the header says what decides, the
+actions that person may take now are gathered in one panel, the most pressing unfolded."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.factories import client_for
+from vigie.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+EXPANDED = re.compile(
+    r'data-testid="action-([a-z_0-9]+)">\s*<h3[^>]*>\s*<button[^>]*aria-expanded="true"'
+)
+PANEL = re.compile(r'data-testid="action-([a-z_0-9]+)"')
+
+
+def get(user: Any, case: Case) -> str:
+    response = client_for(user).get(f"/dossiers/{case.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def fact(html: str, testid: str) -> str:
+    return re.sub(r"<[^>]+>|\s+", " ", html.split(f'data-testid="{testid}">')[1].split("</dd>")[0])
+
+
+def test_a_fresh_case_unfolds_qualification_for_the_analyst(world: Any, make_case: Any) -> None:
+    case = make_case(world.lyon, world.declarant_lyon, urgent_help=True, help_needed=True)
+    html = get(world.acss, case)
+    assert PANEL.findall(html)[0] == "qualify"
+    assert EXPANDED.findall(html) == ["qualify"]
+    assert "Demandée" in fact(html, "fact-urgent")
+    # The declaration's summary comes first, before the panel.
+    assert html.index('id="declaration-title"') < html.index('id="actions-title"')
+
+
+def test_the_form_just_posted_stays_unfolded_with_its_error(world: Any, make_case: Any) -> None:
+    case = make_case(world.lyon, world.declarant_lyon)
+    response = client_for(world.acss).post(
+        f"/dossiers/{case.pk}/questions/", {"version": case.version, "text": ""}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert EXPANDED.findall(html) == ["ask"]
+    assert "Rédigez la question." in html
+
+
+def test_people_without_actions_get_no_panel(world: Any, make_case: Any) -> None:
+    case = make_case(world.lyon, world.declarant_lyon)
+    # The SSI correspondent reads the case and does nothing on it.
+    assert 'data-testid="actions-panel"' not in get(world.member_lyon, case)
+    # The declarant is pointed to the notifications its structure owes.
+    declarant = get(world.declarant_lyon, case)
+    assert 'href="#obligations">Enregistrer une notification faite' in declarant
