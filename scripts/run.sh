@@ -25,5 +25,6 @@ $PY manage.py procrastinate worker &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 echo "Vigie: http://127.0.0.1:8000"
+# No gunicorn access log: Vigie logs each request itself, without the query string.
 .venv/bin/gunicorn vigie.wsgi:application --bind 127.0.0.1:8000 --workers "${VIGIE_WEB_WORKERS:-3}" \
-  --access-logfile - --timeout 60
+  --timeout 60

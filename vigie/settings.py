@@ -123,6 +123,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id and one log line per request (vigie/core/logs.py).
+    "vigie.core.logs.RequestLogMiddleware",
     # /healthz, /readyz and /metrics, answered before host checks, HTTPS redirect and
     # sessions; the latency of every other request.
     "vigie.ops.middleware.OpsMiddleware",
@@ -387,13 +389,38 @@ SPECTACULAR_SETTINGS = {
 # Whitenoise rewrites url() in CSS when hashing names, so DSFR's SRI digests would not match.
 DSFR_USE_INTEGRITY_CHECKSUMS = False
 
+# Logs: one line per request (vigie.request) and per background job (vigie.jobs), with
+# the request id; VIGIE_LOG_FORMAT=json in production (one JSON object per line), text by
+# default. Nothing personal is logged (vigie/core/logs.py).
+LOG_FORMAT = env("VIGIE_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise RuntimeError("VIGIE_LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "vigie.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {
+            "()": "vigie.core.logs.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "vigie.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("VIGIE_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "procrastinate": {"level": "WARNING"},
+        # Its "Not Found: <raw path>" repeats the request line with the raw path (which
+        # may hold a key); server errors are still logged, with their traceback.
+        "django.request": {"level": "ERROR"},
     },
 }
+# The request id follows the jobs a request defers; one log line per job.
+PROCRASTINATE_ON_APP_READY = "vigie.core.jobs.on_app_ready"

@@ -146,3 +146,30 @@ def test_header_shows_the_next_deadline_first(world: Any, make_case: Any) -> Non
     html = response.content.decode()
     header = html.split('data-testid="next-deadline"')[1].split("</dd>")[0]
     assert deadlines[0].label in header
+
+
+def test_the_queue_says_who_is_on_each_case_and_filters_mine(
+    world: Any, make_case: Any, make_user: Callable[..., Any]
+) -> None:
+    mine = make_case(world.lyon, world.declarant_lyon)
+    theirs = make_case(world.lyon, world.declarant_lyon)
+    nobody = make_case(world.lyon, world.declarant_lyon)
+    colleague = make_user(Role.ACSS_ANALYST)
+    case_take(case=mine, by=world.acss)
+    case_take(case=theirs, by=colleague)
+    case_take(case=theirs, by=world.hfds)  # two parties on one case: listed once
+
+    def listed(user: Any, **params: str) -> list[str]:
+        response = client_for(user).get("/dossiers/", params)
+        assert response.status_code == 200
+        return [case.reference for case in response.context["page_obj"]]
+
+    assert listed(world.acss, mine="on") == [mine.reference]
+    assert listed(world.hfds, mine="on") == [theirs.reference]
+    assert listed(world.acss, unhandled="on") == [nobody.reference]
+    page = client_for(world.ars_ara).get("/dossiers/").content.decode()
+    assert world.acss.get_full_name() in page and colleague.get_full_name() in page
+    # The structure's people have neither the column nor the filters.
+    own = client_for(world.declarant_lyon).get("/dossiers/", {"mine": "on"})
+    assert own.status_code == 200 and 'name="mine"' not in own.content.decode()
+    assert len(own.context["page_obj"]) == 3

@@ -229,10 +229,16 @@ class QueueFilterForm(DsfrBaseForm):
     incident_type = forms.ChoiceField(label=_("Incident type"), required=False)
     overdue = forms.BooleanField(label=_("Weekly update to the ARS late only"), required=False)
     significant = forms.BooleanField(label=_("Significant incidents only"), required=False)
+    mine = forms.BooleanField(label=_("Cases I am on"), required=False)
+    unhandled = forms.BooleanField(label=_("Cases nobody is on yet"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_LABELS.items())
 
-    def __init__(self, *args: Any, user: Any, with_region: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, with_region: bool, staff: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not staff:  # a structure's people are never "on" a case: it is theirs
+            del self.fields["mine"], self.fields["unhandled"]
         region: Any = self.fields["region"]
         if with_region:
             region.choices = [("", _("All regions")), *Region.objects.values_list("code", "name")]

@@ -80,6 +80,8 @@ def case_queue(
     significant: bool | None = None,
     q: str | None = None,
     sort: str = "-opened_at",
+    mine: bool = False,
+    unhandled: bool = False,
 ) -> CaseQueue:
     """The work queue: filters, counts per status (one query) and the sorted page source.
 
@@ -101,6 +103,10 @@ def case_queue(
             if significant
             else qs.exclude(criticity=Criticity.SIGNIFICANT)
         )
+    if mine:
+        qs = qs.filter(Exists(CaseHandler.objects.filter(case=OuterRef("pk"), user=user)))
+    if unhandled:
+        qs = qs.filter(~Exists(CaseHandler.objects.filter(case=OuterRef("pk"))))
     query = (q or "").strip()
     if query:
         compact = query.replace(" ", "")
@@ -118,9 +124,15 @@ def case_queue(
     if status == OPEN or status in OPEN_STATUSES:
         # Where work is waiting, urgent cases come first whatever the sort.
         order = [URGENT_FIRST, *order]
-    cases = qs.select_related(
-        "structure__departement__region", "declaration__incident_type"
-    ).order_by(*order)
+    cases = (
+        qs.select_related("structure__departement__region", "declaration__incident_type")
+        .prefetch_related(
+            Prefetch(
+                "handlers", queryset=CaseHandler.objects.visible_to(user).select_related("user")
+            )
+        )
+        .order_by(*order)
+    )
     return CaseQueue(cases=cases, counts=counts, capped=capped)
 
 

@@ -79,6 +79,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         initial={"sort": default_sort},
         user=request.user,
         with_region=scope.is_national or len(scope.ars_region_ids) > 1,
+        staff=staff,
     )
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -95,6 +96,8 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         significant=True if filters.get("significant") else None,
         q=filters.get("q") or None,
         sort=sort,
+        mine=bool(filters.get("mine")),
+        unhandled=bool(filters.get("unhandled")),
     )
     count = queue.counts[status]
     if form.is_bound and not form.is_valid():
@@ -118,7 +121,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         )
     filtered = any(
         filters.get(name) for name in ("q", "region", "structure_kind", "incident_type")
-    ) or bool(filters.get("overdue") or filters.get("significant"))
+    ) or any(filters.get(name) for name in ("overdue", "significant", "mine", "unhandled"))
     return render(
         request,
         "cases/queue.html",
