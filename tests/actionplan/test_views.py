@@ -86,6 +86,11 @@ def test_the_structure_records_a_measure_with_evidence(small_world: Any) -> None
     assert client_for(w.ars_idf).get(f"/plan-action/preuves/{evidence.pk}/").status_code == 404
     page = client.get(url)
     assert 'data-testid="assessment-history"' in page.content.decode()
+    # The ARS reads who recorded it by name, not their e-mail address.
+    history = client_for(w.ars_ara).get(url).content.decode()
+    history = history.split('data-testid="assessment-history"', 1)[1].split("</table>", 1)[0]
+    assert w.member_lyon.get_full_name() in history
+    assert w.member_lyon.email not in history
 
 
 @pytest.mark.parametrize(

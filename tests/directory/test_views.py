@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.core.test_scoping import EXPECTED_STRUCTURES
 from tests.factories import client_for
-from vigie.directory.models import Membership
+from vigie.directory.models import Membership, Role
 from vigie.notifications.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,37 @@ def test_navigation_depends_on_role(world: Any) -> None:
         "Portail",
         "Demandes aux éditeurs",
     ]
+
+
+@pytest.mark.parametrize(
+    ("reader", "sees_emails"),
+    [
+        ("director_paris", True),  # the delegations are theirs
+        ("admin", True),  # runs the accounts
+        ("acss", True),  # the support cell calls structures
+        ("ars_idf", False),
+        ("hfds", False),
+        ("dgs", False),
+        ("ansm", False),
+        ("paris_declarant", False),  # a colleague reads the page too
+    ],
+)
+def test_people_by_name_and_e_mail_only_to_those_who_need_it(
+    world: Any, make_user: Any, reader: str, sees_emails: bool
+) -> None:
+    declarant = make_user(Role.DECLARANT, structure=world.paris, granted_by=world.director_paris)
+    user = declarant if reader == "paris_declarant" else getattr(world, reader)
+    page = client_for(user).get(f"/structures/{world.paris.finess}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    director = html.split('data-testid="director">', 1)[1].split("</dd>", 1)[0]
+    assert world.director_paris.get_full_name() in director
+    assert (world.director_paris.email in html) is sees_emails
+    if reader in ("director_paris", "admin"):
+        # The delegations: the declarant by name, with the address to reach them.
+        assert declarant.get_full_name() in html and declarant.email in html
+        assert f"&lt;{declarant.email}&gt;" not in html  # never "Name <address>"
+    else:
+        assert declarant.email not in html
+    # Nobody's "Name <address>" form, whoever reads.
+    assert "&lt;" not in html.split("<main", 1)[1].split("</main>", 1)[0]

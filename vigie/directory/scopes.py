@@ -101,3 +101,16 @@ def _invitations(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     if scope.is_administrator:
         return qs
     return qs.filter(structure_id__in=scope.directed_structure_ids)
+
+
+def sees_people_emails(scope: Scope, structure: Structure) -> bool:
+    """Who reads the e-mail addresses of a structure's people (its director, declarants)
+    on its page: administrators (they run the accounts), the structure's own director (the
+    delegations are theirs) and the support cell (it calls structures). Every other
+    reader of the page (ARS, HFDS, DGS, ANSM, defence chain, the structure's members)
+    sees names only, as the User scope rule above would have it."""
+    return (
+        scope.is_administrator
+        or structure.pk in scope.directed_structure_ids
+        or scope.has("acss_analyst")
+    )

@@ -26,6 +26,7 @@ from vigie.directory.forms import (
     StructureFilterForm,
 )
 from vigie.directory.models import Membership, Structure, User
+from vigie.directory.scopes import sees_people_emails
 
 
 @login_required
@@ -69,6 +70,7 @@ def structure_detail(request: HttpRequest, finess: str) -> HttpResponse:
         {
             "structure": structure,
             "can_manage": can_manage,
+            "show_emails": sees_people_emails(scope, structure),
             "delegations": selectors.delegations_of(request.user, structure) if can_manage else [],
             "invitations": (
                 selectors.invitations_waiting(request.user, structure) if can_manage else []
@@ -88,6 +90,7 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
         "directory/delegation_list.html",
         {
             "rows": [(s, selectors.delegations_of(request.user, s)) for s in structures],
+            "show_emails": True,  # the director's own delegations
         },
     )
 
