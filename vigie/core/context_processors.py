@@ -36,7 +36,14 @@ DECLARATION_FORM_VIEWS = frozenset(
 
 def navigation_items(request: HttpRequest) -> list[NavItem]:
     scope = scope_for(getattr(request, "user", None))
-    items = [NavItem(_("Home"), reverse("home")), NavItem(_("Portal"), reverse("portal:home"))]
+    items = [NavItem(_("Home"), reverse("home"))]
+    # The portal's editors (ACSS, read by HFDS/FSSI: vigie/portal/rules.py) reach its
+    # editorial space from the same menu entry as the public portal.
+    if scope.has("acss_analyst", "hfds"):
+        items.append(NavItem(_("Public portal"), reverse("portal:home"), PORTAL))
+        items.append(NavItem(_("Editorial space"), reverse("portal:editorial"), PORTAL))
+    else:
+        items.append(NavItem(_("Portal"), reverse("portal:home")))
     if not scope.is_authenticated:
         return items
     if scope.structure_ids or scope.is_national or scope.ars_region_ids or scope.is_administrator:
@@ -78,10 +85,11 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
 
 
 EXCHANGES = "exchanges"
+PORTAL = "portal"
 
 
 def group_label(group: str) -> str:
-    return {EXCHANGES: _("Exchanges")}[group]
+    return {EXCHANGES: _("Exchanges"), PORTAL: _("Portal")}[group]
 
 
 def navigation_menu(items: list[NavItem], current: NavItem | None) -> list[dict[str, Any]]:

@@ -141,6 +141,8 @@ ACCOUNTS = [
     ),
     DemoAccount("declarant-reunion", "Jean-Marc", "Payet", "DSI", Role.DECLARANT, "reunion"),
     DemoAccount("acss", "Nadia", "Roussel", "Analyste, cellule ACSS", Role.ACSS_ANALYST),
+    # A second analyst: the portal's documents are approved by another than their author.
+    DemoAccount("acss2", "Julien", "Marchand", "Analyste, cellule ACSS", Role.ACSS_ANALYST),
     DemoAccount(
         "ars-ara",
         "Thomas",

@@ -1,21 +1,63 @@
-"""Portal items: published ones are public (anonymous visitors too); drafts only for
-the ACSS and the HFDS/FSSI, who prepare them."""
+"""Who reads the portal's documents.
+
+- Bulletins, reflex sheets, guides, provider entries: published ones are public
+  (anonymous visitors too); drafts and withdrawn ones only for those who read the
+  editorial space, the ACSS and the HFDS/FSSI (``rules.READERS``).
+- Revisions: the editorial space's readers read them all; everybody else reads the
+  versions of what is published now (a version is a public record) and nothing else.
+- The editorial journal: the editorial space's readers only.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from vigie.core.scoping import Scope, scope_rule
-from vigie.portal.models import Bulletin, Guide, ProviderListEntry, PublicationState, ReflexSheet
+from vigie.portal.models import (
+    Bulletin,
+    DocumentKind,
+    EditorialEvent,
+    Guide,
+    ProviderListEntry,
+    PublicationState,
+    ReflexSheet,
+    Revision,
+    RevisionState,
+)
+from vigie.portal.rules import READERS
+
+PUBLISHED = PublicationState.PUBLISHED
 
 
 def _published_or_editor(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
-    if scope.has("acss_analyst", "hfds"):
+    if scope.has(*READERS):
         return qs
-    return qs.filter(state=PublicationState.PUBLISHED)
+    return qs.filter(state=PUBLISHED)
 
 
 for _model in (Bulletin, ReflexSheet, Guide, ProviderListEntry):
     scope_rule(_model)(_published_or_editor)
+
+
+def public_versions() -> Q:
+    """The versions of the documents published now (the providers list always is)."""
+    return Q(state=RevisionState.PUBLISHED) & (
+        Q(kind=DocumentKind.PROVIDERS)
+        | Q(bulletin__state=PUBLISHED)
+        | Q(sheet__state=PUBLISHED)
+        | Q(guide__state=PUBLISHED)
+    )
+
+
+@scope_rule(Revision)
+def _revisions(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    if scope.has(*READERS):
+        return qs
+    return qs.filter(public_versions())
+
+
+@scope_rule(EditorialEvent)
+def _journal(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    return qs if scope.has(*READERS) else qs.none()

@@ -6,27 +6,54 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from vigie.portal.models import Bulletin, Guide, ProviderListEntry, ReflexSheet
+from vigie.portal.editorial import kind_of
+from vigie.portal.models import (
+    Bulletin,
+    DocumentKind,
+    EditorialEvent,
+    Guide,
+    ProviderListEntry,
+    PublicationState,
+    ReflexSheet,
+    Revision,
+    RevisionState,
+)
 from vigie.retex.models import AnonymisedRetex
+
+# The public pages show what is published, to everybody alike: editors read their drafts
+# and withdrawn documents in the editorial space (the selectors at the end of this file).
+PUBLISHED = PublicationState.PUBLISHED
 
 
 def bulletins(user: Any) -> QuerySet[Bulletin]:
-    return Bulletin.objects.visible_to(user).prefetch_related("vendors")
+    return Bulletin.objects.visible_to(user).filter(state=PUBLISHED).prefetch_related("vendors")
 
 
 def sheets(user: Any) -> QuerySet[ReflexSheet]:
-    return ReflexSheet.objects.visible_to(user).select_related("incident_type")
+    return (
+        ReflexSheet.objects.visible_to(user).filter(state=PUBLISHED).select_related("incident_type")
+    )
 
 
 def guides(user: Any) -> QuerySet[Guide]:
-    return Guide.objects.visible_to(user)
+    return Guide.objects.visible_to(user).filter(state=PUBLISHED)
 
 
 def providers(user: Any) -> QuerySet[ProviderListEntry]:
-    return ProviderListEntry.objects.visible_to(user)
+    return ProviderListEntry.objects.visible_to(user).filter(state=PUBLISHED)
+
+
+def versions(user: Any) -> QuerySet[Revision]:
+    """Published versions the user may read (one is found by document and number)."""
+    return Revision.objects.visible_to(user).filter(state=RevisionState.PUBLISHED)
+
+
+def providers_version(user: Any) -> Revision | None:
+    """The providers list as last published."""
+    return versions(user).filter(kind=DocumentKind.PROVIDERS).order_by("-number").first()
 
 
 def retex_published(user: Any) -> QuerySet[AnonymisedRetex]:
@@ -88,3 +115,55 @@ def _retex_url(item: AnonymisedRetex) -> str:
     from django.urls import reverse
 
     return reverse("portal:retex_detail", args=[item.slug])
+
+
+# --- the editorial space (its pages check rules.Action.READ first) ----------------------
+
+OPEN_STATES = [RevisionState.DRAFT, RevisionState.IN_REVIEW]
+
+
+def revisions(user: Any) -> QuerySet[Revision]:
+    return Revision.objects.visible_to(user).select_related(
+        "bulletin", "sheet", "guide", "edited_by", "submitted_by", "reviewed_by", "based_on"
+    )
+
+
+def open_revisions(user: Any) -> QuerySet[Revision]:
+    """Drafts in progress and drafts awaiting review, the most recently changed first."""
+    return revisions(user).filter(state__in=OPEN_STATES).order_by("-edited_at", "-pk")
+
+
+def documents(user: Any, kind: str) -> QuerySet[Any]:
+    """The rows of one kind (published, withdrawn, never published), each with its open
+    draft's id and state, the most recently changed first."""
+    spec = kind_of(kind)
+    assert spec.model is not None and spec.field is not None
+    drafts = Revision.objects.filter(
+        **{spec.field: OuterRef("pk")}, state__in=OPEN_STATES
+    ).order_by()
+    return (
+        spec.model.objects.visible_to(user)
+        .annotate(
+            draft_id=Subquery(drafts.values("pk")[:1]),
+            draft_state=Subquery(drafts.values("state")[:1]),
+        )
+        .order_by(F("revised_at").desc(nulls_last=True), "-updated_at", "-pk")
+    )
+
+
+def document_versions(user: Any, kind: str, document: Any) -> QuerySet[Revision]:
+    """The published versions of a document, the latest first."""
+    spec = kind_of(kind)
+    qs = revisions(user).filter(kind=kind, state=RevisionState.PUBLISHED)
+    if spec.field is not None:
+        qs = qs.filter(**{spec.field: document})
+    return qs.order_by("-number")
+
+
+def journal(user: Any, revision_ids: list[int]) -> QuerySet[EditorialEvent]:
+    return (
+        EditorialEvent.objects.visible_to(user)
+        .filter(revision_id__in=revision_ids)
+        .select_related("by", "revision")
+        .order_by("-at", "-pk")
+    )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_safe
 
-from vigie.portal import selectors
-from vigie.portal.models import CompetenceLevel, Severity
+from vigie.portal import editorial, selectors
+from vigie.portal.models import CompetenceLevel, DocumentKind, Revision, Severity
 from vigie.retex.models import AnonymisedRetex, sections
 
 STATISTICS_PATH = "/statistiques/"
@@ -97,8 +97,73 @@ def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def provider_list(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "portal/provider_list.html", {"items": selectors.providers(request.user)}
+        request,
+        "portal/provider_list.html",
+        {
+            "items": selectors.providers(request.user),
+            "version": selectors.providers_version(request.user),
+        },
     )
+
+
+# --- versions: what a structure was sent stays readable at its address ------------------
+
+
+def _version_page(request: HttpRequest, version: Revision) -> HttpResponse:
+    spec = editorial.kind_of(version.kind)
+    document = version.document
+    if spec.model is None:
+        latest = selectors.providers_version(request.user)
+        current_url = reverse("portal:provider_list")
+        is_current = latest is not None and latest.pk == version.pk
+        withdrawn = False
+    else:
+        assert document is not None
+        is_current = document.is_published and document.version == version.number
+        withdrawn = not document.is_published
+        current_url = document.get_absolute_url()
+    context: dict[str, object] = {
+        "version": version,
+        "spec": spec,
+        "is_current": is_current,
+        "withdrawn": withdrawn,
+        "current_url": current_url,
+    }
+    if spec.model is None:
+        context["entries"] = editorial.sorted_entries(version.data)
+    else:
+        context["doc"] = spec.display(version.data)
+    return render(request, "portal/version_detail.html", context)
+
+
+def _version(request: HttpRequest, kind: str, number: int, **document: str) -> HttpResponse:
+    version = get_object_or_404(
+        selectors.versions(request.user).select_related("bulletin", "sheet", "guide"),
+        kind=kind,
+        number=number,
+        **document,
+    )
+    return _version_page(request, version)
+
+
+@require_safe
+def bulletin_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    return _version(request, DocumentKind.BULLETIN, number, bulletin__slug=slug)
+
+
+@require_safe
+def sheet_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    return _version(request, DocumentKind.REFLEX_SHEET, number, sheet__slug=slug)
+
+
+@require_safe
+def guide_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    return _version(request, DocumentKind.GUIDE, number, guide__slug=slug)
+
+
+@require_safe
+def provider_version(request: HttpRequest, number: int) -> HttpResponse:
+    return _version(request, DocumentKind.PROVIDERS, number)
 
 
 @require_safe
