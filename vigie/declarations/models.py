@@ -51,6 +51,9 @@ class DeclarationStatus(models.TextChoices):
 class DeclarationSource(models.TextChoices):
     WEB = "web", _("Vigie form")
     API = "api", _("National reporting portal (API)")
+    # Received by the cell or the FSSI on call and recorded for the structure.
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("E-mail to a functional mailbox")
 
 
 class AffectedSystem(models.TextChoices):
@@ -232,6 +235,30 @@ class Declaration(models.Model):
     description = models.TextField(_("description"), blank=True)
     tlp = models.CharField(_("TLP marking"), max_length=16, choices=Tlp.choices, default=Tlp.AMBER)
 
+    # A quick declaration (a phone in the middle of an attack) is submitted with its
+    # first facts; the rest of tasks A-D is completed afterwards. NULL until every
+    # field submission normally requires is there.
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # A declaration received by phone or e-mail and recorded by the cell or the FSSI on
+    # call for the structure, until its director or a declarant confirms it.
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="declarations_taken",
+        null=True,
+        blank=True,
+        verbose_name=_("taken for the structure by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed by the structure at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("confirmed by"),
+    )
+
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -267,6 +294,16 @@ class Declaration(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == DeclarationStatus.DRAFT
+
+    @property
+    def is_incomplete(self) -> bool:
+        """Submitted quickly, tasks A-D still to complete."""
+        return not self.is_draft and self.completed_at is None
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Taken for the structure by the cell, not yet confirmed by it."""
+        return self.taken_by_id is not None and self.confirmed_at is None
 
     @property
     def affects_care(self) -> bool:

@@ -215,6 +215,7 @@ def _submit(draft: Declaration, by: User, at: datetime | None) -> Declaration:
     placeholder = f"~{secrets.token_hex(8)}~"
     draft.reference = placeholder
     draft.submitted_at = moment
+    draft.completed_at = moment
     _notify_submission(draft, routes, by)
     draft.reference = reference_next(
         moment.astimezone(timezone.get_default_timezone()).year,
