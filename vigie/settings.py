@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "vigie.directory",
     "vigie.notifications",
     "vigie.declarations",
+    "vigie.oncall",
     "vigie.cases",
     "vigie.actionplan",
     "vigie.retex",

@@ -18,6 +18,7 @@ LAYERS: list[set[str]] = [
     {"notifications"},
     {"directory"},
     {"declarations"},
+    {"oncall"},  # the FSSI and cell rota: told of declarations, read by cases and mailboxes
     {"cases"},
     {"actionplan", "retex", "insights"},
     {"portal"},
