@@ -20,6 +20,7 @@ urlpatterns = [
     path("structures/", include("vigie.directory.urls")),
     path("declarations/", include("vigie.declarations.urls")),
     path("dossiers/", include("vigie.cases.urls")),
+    path("astreinte/", include("vigie.oncall.urls")),
     path("plan-action/", include("vigie.actionplan.urls")),
     path("retex/", include("vigie.retex.urls")),
     path("portail/", include("vigie.portal.urls")),
