@@ -26,6 +26,7 @@ urlpatterns = [
     path("portail/", include("vigie.portal.urls")),
     path("", include("vigie.insights.urls")),  # /statistiques/ and case sub-pages
     path("notifications/", include("vigie.notifications.urls")),
+    path("courriels/", include("vigie.inbox.urls")),
     path("communaute/", include("vigie.community.urls")),
     path("alertes/", include("vigie.alerts.urls")),
     path("demandes-editeurs/", include("vigie.alerts.vendor_urls")),
