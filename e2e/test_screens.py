@@ -62,8 +62,6 @@ def roles(ids: dict[str, Any]) -> list[Role]:
     plan = ["/plan-action/", f"/plan-action/structures/{lyon}/"]
     stats = ["/statistiques/", "/statistiques/publiques/"]
     alerts = ["/alertes/", f"/alertes/{ids['alert']}/"]
-    # The portal's editorial space (ACSS writes, HFDS/FSSI reads).
-    editorial = ["/portail/redaction/", "/portail/redaction/prestataires/"]
     return [
         Role(
             "declarant",
@@ -104,7 +102,7 @@ def roles(ids: dict[str, Any]) -> list[Role]:
         Role(
             "acss",
             "acss",
-            [*everyone, *staff_cases, *stats, *alerts, *editorial],
+            [*everyone, *staff_cases, *stats, *alerts],
             maybe=[
                 f"/dossiers/{military}/",  # the defence chain's, unless shared
                 "/statistiques/signaux-faibles/",
@@ -119,13 +117,7 @@ def roles(ids: dict[str, Any]) -> list[Role]:
         Role(
             "hfds",
             "hfds",
-            [
-                *everyone,
-                *staff_cases,
-                "/plan-action/national/",
-                "/plan-action/rapports/",
-                *editorial,
-            ],
+            [*everyone, *staff_cases, "/plan-action/national/", "/plan-action/rapports/"],
             maybe=[f"/dossiers/{military}/", *stats, *alerts, "/plan-action/region/84/"],
             pdfs=["quarterly"],
         ),

@@ -9,8 +9,10 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from vigie.cases import scopes, tasks  # noqa: F401  (visibility rules, worker tasks)
-        from vigie.cases.services import case_open_on_submission
-        from vigie.declarations.services import on_submitted
+        from vigie.cases.services import case_follow_declaration, case_open_on_submission
+        from vigie.declarations.services import on_completed, on_submitted
 
-        # A submitted declaration opens its case in the same transaction.
+        # A submitted declaration opens its case in the same transaction; completing it
+        # afterwards (a quick declaration) is written on the case.
         on_submitted(case_open_on_submission)
+        on_completed(case_follow_declaration)

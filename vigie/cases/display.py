@@ -20,6 +20,7 @@ from vigie.cases.models import (
     TimelineEvent,
     TrackingKind,
 )
+from vigie.declarations.steps import STEP_BY_SLUG
 from vigie.directory.models import User
 
 
@@ -74,6 +75,12 @@ def _details(event: TimelineEvent, names: dict[int, str]) -> list[str]:
                 _("Opinion of the help received: %(opinion)s")
                 % {"opinion": _label(StructureOpinion, data["opinion"])}
             )
+    elif kind == EventKind.DECLARATION:
+        step = STEP_BY_SLUG.get(data.get("step", ""))
+        if step is not None:
+            details.append(_("Step: %(step)s") % {"step": step.title})
+        if data.get("completed"):
+            details.append(_("The declaration is now complete."))
     elif kind == EventKind.CRISIS:
         details.append(_("Crisis mode on") if data.get("on") else _("Crisis mode off"))
     elif kind == EventKind.REMINDER and data.get("days") is not None:

@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigie.cases import documents, notify, workflow
+from vigie.cases import notify, workflow
 from vigie.cases.models import (
     Case,
     CaseHandler,
@@ -159,6 +158,40 @@ def case_open_on_submission(
 ) -> Case:
     """Registered with declarations.services.on_submitted (cases.apps)."""
     return case_open(declaration=declaration, recipients=recipients)
+
+
+def case_follow_declaration(
+    declaration: Declaration, by: User, step: str, changed: list[str], completed: bool
+) -> Case | None:
+    """Registered with declarations.services.on_completed (cases.apps): the case records
+    what was completed, and follows the facts it derives from the declaration (care
+    affected, health products involved: who reads the case depends on them)."""
+    case = Case.objects.filter(declaration=declaration).first()
+    if case is None:
+        return None
+    case = case_lock(case)
+    recipients = {r.kind: r for r in declaration.recipients.all()}
+    ars = recipients.get(RecipientKind.ARS)
+    case.care_affected = (
+        case.care_affected
+        or declaration.affects_care
+        or bool(ars and not ars.notice_only and case.is_military)
+    )
+    case.involves_health_products = RecipientKind.ANSM in recipients
+    _event(case, by, EventKind.DECLARATION, step=step, fields=changed, completed=completed)
+    _save(case)
+    handlers = [h.user for h in case.handlers.select_related("user") if h.user_id != by.pk]
+    if handlers:
+        notify.notify(
+            case,
+            purpose="declaration_completed",
+            subject=_("The declaration was completed")
+            if completed
+            else _("The declaration was updated"),
+            message=_("%(who)s updated the declaration.") % {"who": by.get_full_name() or by.email},
+            to=notify.people(handlers),
+        )
+    return case
 
 
 # --- phase 3: qualification ------------------------------------------------------------
@@ -357,29 +390,18 @@ def case_choose_support(
 
 
 @transaction.atomic
-def case_track(*, case: Case, by: User, kind: str, text: str, document: str = "") -> TrackingEntry:
+def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
     """Add a tracking-sheet entry. A structure's declarants report its own actions; the
     staff in charge record the rest. Any entry by the ARS itself counts as the weekly
-    update. "Reflex sheet sent" and "Referenced providers list sent" carry the exact
-    version sent (``document``: the option chosen, vigie/cases/documents.py)."""
+    update."""
     case = case_lock(case, None)
     scope = scope_for(by)
     kind = TrackingKind(kind)
     workflow.tracking_check(scope, case, kind)
-    attached = documents.attach(kind, case, document)
-    if not text.strip() and attached is None:
+    if not text.strip():
         raise ValidationError({"text": _("Describe the entry.")})
-    entry = TrackingEntry.objects.create(
-        case=case, kind=kind, text=text.strip(), by=by, document=attached
-    )
-    _event(
-        case,
-        by,
-        EventKind.TRACKING,
-        reason=entry.text or str(attached),
-        entry=entry.pk,
-        tracking=kind,
-    )
+    entry = TrackingEntry.objects.create(case=case, kind=kind, text=text.strip(), by=by)
+    _event(case, by, EventKind.TRACKING, reason=entry.text, entry=entry.pk, tracking=kind)
     if workflow.own_ars(scope, case) and workflow.ars_informed(case):
         _mark_ars_informed(case, entry.at)
     _save(case)
@@ -388,13 +410,8 @@ def case_track(*, case: Case, by: User, kind: str, text: str, document: str = ""
         if kind in workflow.DGS_KINDS:
             # The DGS's recommendations reach those who support the case.
             to += [*notify.national("acss"), *notify.ars(case)]
-        message = entry.text
-        if attached is not None:
-            url = getattr(attached, "get_absolute_url", lambda: "")()
-            link = f"{attached}: {settings.SITE_URL}{url}"
-            message = f"{message}\n\n{link}" if message else link
         notify.notify(
-            case, purpose=f"tracking:{kind}", subject=str(kind.label), message=message, to=to
+            case, purpose=f"tracking:{kind}", subject=str(kind.label), message=entry.text, to=to
         )
     return entry
 

@@ -47,6 +47,7 @@ from vigie.cases.scopes import Level, case_level
 from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import Scope, scope_for
 from vigie.declarations import selectors as declaration_selectors
+from vigie.declarations.services import may_complete
 from vigie.directory.models import User
 
 PARIS = "Europe/Paris"
@@ -209,7 +210,7 @@ def _page(
         "qualify": form("qualify", QualifyForm),
         "ask": form("ask", AskForm),
         "support": form("support", SupportModeForm, initial={"mode": case.support_mode or None}),
-        "track": form("track", TrackForm, kinds=kinds, case=case),
+        "track": form("track", TrackForm, kinds=kinds),
         "report": form("report", ArsUpdateForm),
         "significant": form(
             "significant",
@@ -255,6 +256,10 @@ def _page(
     declaration = case.declaration
     structure_tz = declaration_selectors.structure_timezone(case.structure).key
     panel = _panel(case, forms, agree_forms)
+    # A quick declaration: what is still missing, and whether this person completes it.
+    missing_fields = (
+        declaration_selectors.missing_labels(declaration) if declaration.is_incomplete else []
+    )
     # Actions whose forms live in their own section of the page (later apps' blocks).
     deadlines = header.case_deadlines(request.user, case)
     elsewhere = []
@@ -295,6 +300,8 @@ def _page(
         "take_form": take_form,
         "release_form": release_form,
         "panel": panel,
+        "missing_fields": missing_fields,
+        "can_complete": bool(missing_fields) and may_complete(request.user, declaration),
         "elsewhere": elsewhere,
         # The form just posted stays open; otherwise the most pressing one.
         "open_action": bound.key
@@ -569,11 +576,9 @@ def case_track(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         case,
-        TrackForm(request.POST, key="track", kinds=kinds, case=case),
+        TrackForm(request.POST, key="track", kinds=kinds),
         action=action,
-        run=lambda c, by, d: services.case_track(
-            case=c, by=by, kind=d["kind"], text=d["text"], document=d.get("document") or ""
-        ),
+        run=lambda c, by, d: services.case_track(case=c, by=by, kind=d["kind"], text=d["text"]),
         done=_("The entry was added to the tracking sheet."),
         anchor="tracking",
     )

@@ -25,6 +25,7 @@ from vigie.declarations.models import (
     CareImpact,
     Declaration,
     HealthProduct,
+    IncidentType,
     NotifiedBody,
     Tlp,
     TriState,
@@ -451,3 +452,76 @@ class StartForm(DsfrBaseForm):
         if len(structures) == 1:
             field.widget = forms.HiddenInput()
             field.initial = structures[0].pk
+
+
+class QuickForm(DsfrBaseForm):
+    """The first minute of a declaration, on a phone: who calls back and how, what is
+    happening, whether care is affected, whether help is needed now. Everything else
+    (tasks A-D) is completed afterwards."""
+
+    structure = forms.ModelChoiceField(
+        label=_("Structure concerned"),
+        queryset=Structure.objects.none(),
+        empty_label=None,
+        error_messages={"required": _("Choose the structure concerned by the incident.")},
+    )
+    declarant_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        error_messages={"required": _("Give the name of the person to call back.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    declarant_phone = forms.CharField(
+        label=_("Phone number to call you back"),
+        max_length=30,
+        help_text=_("A number that works without the hospital's network (a mobile)."),
+        error_messages={"required": _("Give a phone number to call you back.")},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    incident_type = forms.ModelChoiceField(
+        label=_("What kind of incident"),
+        queryset=IncidentType.objects.none(),
+        empty_label=_("Choose the closest"),
+        error_messages={"required": _("Choose the kind of incident (the closest one).")},
+    )
+    description = forms.CharField(
+        label=_("What is happening, in one line"),
+        max_length=500,
+        help_text=_("For example: servers encrypted, ransom note on the screens."),
+        error_messages={"required": _("Say in one line what is happening.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    care_impact = forms.ChoiceField(
+        label=_("Is patient care affected?"),
+        choices=[
+            (CareImpact.ACTUAL, _("Yes, care is affected")),
+            (CareImpact.POTENTIAL, _("Not yet, but it could be")),
+            (CareImpact.NONE, _("No")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether patient care is affected.")},
+    )
+    urgent_help = forms.TypedChoiceField(
+        label=_("Do you need help now?"),
+        choices=[("1", _("Yes, urgently")), ("0", _("No, not right now"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="0",
+        error_messages={"required": _("Say whether you need help now.")},
+    )
+
+    def __init__(self, *args: Any, structures: list[Structure], user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["structure"]
+        field.queryset = Structure.objects.filter(pk__in=[s.pk for s in structures]).order_by(
+            "name"
+        )
+        if len(structures) == 1:
+            field.widget = forms.HiddenInput()
+            field.initial = structures[0].pk
+        kinds: Any = self.fields["incident_type"]
+        kinds.queryset = selectors.incident_types_for(user, Declaration())
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: data[name] for name in self.fields if name != "structure"}

@@ -22,7 +22,7 @@ from vigie.declarations.models import (
 )
 from vigie.declarations.routing import reason_labels
 from vigie.declarations.services import can_declare_for
-from vigie.declarations.steps import STEPS, Step, problems_by_step
+from vigie.declarations.steps import STEPS, Step, declaration_problems, problems_by_step
 from vigie.directory.models import Structure, Vendor
 from vigie.directory.selectors import declarant_structures
 
@@ -217,3 +217,16 @@ def declaration_with_content(user: Any, pk: int) -> Declaration | None:
         .filter(pk=pk)
         .first()
     )
+
+
+def missing_labels(declaration: Declaration) -> list[str]:
+    """The labels of the fields a submission normally needs and this (quick) declaration
+    still misses, in the form's order."""
+    labels = []
+    for name in declaration_problems(declaration):
+        if name.startswith("step:"):
+            continue
+        model_field: Any = Declaration._meta.get_field(name)
+        label = str(model_field.verbose_name)
+        labels.append(label[:1].upper() + label[1:])
+    return labels

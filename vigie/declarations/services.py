@@ -27,7 +27,13 @@ from vigie.declarations.models import (
     RecipientKind,
 )
 from vigie.declarations.routing import Route, declaration_route, reason_labels
-from vigie.declarations.steps import STEP_BY_SLUG, declaration_problems
+from vigie.declarations.steps import (
+    QUICK_REQUIRED,
+    REQUIRED_FIELDS,
+    STEP_BY_SLUG,
+    check_dates,
+    declaration_problems,
+)
 from vigie.directory.models import Membership, Role, Structure, User, Vendor
 from vigie.notifications.services import email_queue, emails_dispatch, notification_create
 
@@ -193,8 +199,13 @@ def declaration_submit(
     return _submit(_locked_draft(declaration, by), by, at)
 
 
-def _submit(draft: Declaration, by: User, at: datetime | None) -> Declaration:
-    problems = declaration_problems(draft)
+def _submit(
+    draft: Declaration,
+    by: User,
+    at: datetime | None,
+    required: tuple[str, ...] = REQUIRED_FIELDS,
+) -> Declaration:
+    problems = declaration_problems(draft, required)
     if problems:
         raise DeclarationIncomplete(problems)
     moment = at or timezone.now()
@@ -215,7 +226,8 @@ def _submit(draft: Declaration, by: User, at: datetime | None) -> Declaration:
     placeholder = f"~{secrets.token_hex(8)}~"
     draft.reference = placeholder
     draft.submitted_at = moment
-    draft.completed_at = moment
+    # A quick declaration (or one taken by the cell) is completed afterwards.
+    draft.completed_at = None if declaration_problems(draft) else moment
     _notify_submission(draft, routes, by)
     draft.reference = reference_next(
         moment.astimezone(timezone.get_default_timezone()).year,
@@ -288,6 +300,153 @@ def declaration_file(
     return _submit(declaration, by, at), True
 
 
+@transaction.atomic
+def declaration_quick_submit(
+    *,
+    structure: Structure,
+    by: User,
+    values: Mapping[str, Any],
+    at: datetime | None = None,
+) -> Declaration:
+    """File a declaration from its first facts (QUICK_REQUIRED): routed, acknowledged
+    and its case opened at once, like any other; tasks A-D are completed afterwards
+    (``declaration_complete_step``). Raises DeclarationIncomplete with each problem."""
+    if not can_declare_for(by, structure):
+        raise PermissionDenied(_("You are not a declarant of this structure."))
+    moment = at or timezone.now()
+    declaration = Declaration(structure=structure, created_by=by, source=DeclarationSource.WEB)
+    for name, value in values.items():
+        setattr(declaration, name, value)
+    declaration.detected_at = declaration.detected_at or moment
+    declaration.declarant_email = declaration.declarant_email or by.email
+    declaration.help_needed = declaration.help_needed or declaration.urgent_help
+    problems = declaration_problems(declaration, QUICK_REQUIRED)
+    if problems:
+        raise DeclarationIncomplete(problems)
+    declaration.save()
+    return _submit(declaration, by, moment, required=QUICK_REQUIRED)
+
+
+def may_complete(user: Any, declaration: Declaration) -> bool:
+    """Who completes a submitted declaration: the structure's declarants, or the staff
+    who handle it for them (the cell, the HFDS/FSSI; the defence chain for a military
+    hospital)."""
+    if can_declare_for(user, declaration.structure) and not scope_for(user).has(
+        Role.API_INTEGRATION
+    ):
+        return True
+    scope = scope_for(user)
+    if declaration.structure.is_military:
+        return scope.has(Role.DEFENCE, Role.HFDS)
+    return scope.has(Role.ACSS_ANALYST, Role.HFDS)
+
+
+def completable(declaration: Declaration) -> bool:
+    """A submitted declaration still open to completion: a quick one with fields
+    missing, or one taken for the structure that it has not confirmed yet."""
+    return not declaration.is_draft and (
+        declaration.is_incomplete or declaration.awaits_confirmation
+    )
+
+
+@transaction.atomic
+def declaration_complete_step(
+    *,
+    declaration: Declaration,
+    by: User,
+    step: str,
+    values: Mapping[str, Any],
+) -> Declaration:
+    """Write one step of tasks A-D into a submitted declaration still open to completion
+    (see ``completable``). Once nothing is missing, the declaration is complete. Entities
+    the completed facts now concern (the ANSM for a medical device, the FSSI for an OIV)
+    are alerted like at submission; the apps built on declarations are told (the case's
+    timeline records it)."""
+    locked = (
+        Declaration.objects.select_for_update()
+        .select_related("structure__departement__region")
+        .get(pk=declaration.pk)
+    )
+    if not may_complete(by, locked):
+        raise PermissionDenied(_("You cannot complete this declaration."))
+    if not completable(locked):
+        raise ValidationError(_("This declaration is complete: it can no longer be changed."))
+    if step not in STEP_BY_SLUG:
+        raise ValidationError(_("Unknown step."))
+    allowed = set(STEP_BY_SLUG[step].fields)
+    changed: list[str] = []
+    vendors = None
+    for name, value in values.items():
+        if name not in allowed:
+            continue
+        if name == "vendors":
+            vendors = list(value)
+            if {v.pk for v in vendors} != set(locked.vendors.values_list("pk", flat=True)):
+                changed.append(name)
+            continue
+        if getattr(locked, name) != value:
+            changed.append(name)
+            setattr(locked, name, value)
+    problems = check_dates(locked.detected_at, locked.started_at)
+    if problems:
+        raise ValidationError(problems)
+    locked.help_needed = locked.help_needed or locked.urgent_help
+    now = timezone.now()
+    was_complete = locked.completed_at is not None
+    if not was_complete and not declaration_problems(locked):
+        locked.completed_at = now
+    locked.save()
+    if vendors is not None:
+        locked.vendors.set(vendors)
+    _route_again(locked, now)
+    for handler in COMPLETED:
+        handler(locked, by, step, changed, not was_complete and locked.completed_at is not None)
+    return locked
+
+
+def _route_again(declaration: Declaration, at: datetime) -> None:
+    """Alert the entities the completed facts now concern that were not alerted yet."""
+    alerted = {r.kind: r for r in declaration.recipients.all()}
+    routes = []
+    for route in declaration_route(declaration, at=at):
+        known = alerted.get(route.kind)
+        if known is None:
+            DeclarationRecipient.objects.create(
+                declaration=declaration,
+                kind=route.kind,
+                region=route.region,
+                email=route.email,
+                reasons=route.reasons,
+                notice_only=route.notice_only,
+            )
+            routes.append(route)
+        elif known.notice_only and not route.notice_only:
+            # A military hospital's ARS had the notice of existence; care is now
+            # affected: it is informed of the case.
+            known.notice_only = False
+            known.reasons = route.reasons
+            known.save(update_fields=["notice_only", "reasons"])
+            routes.append(route)
+    if not routes:
+        return
+    queued: list[int] = []
+    _notify_routes(declaration, routes, queued)
+    transaction.on_commit(lambda: emails_dispatch(queued))
+
+
+# Told when a submitted declaration is completed or corrected (declaration, by, step
+# slug, names of the fields changed, whether it just became complete): the cases app
+# writes it on the case's timeline.
+Completed = Callable[[Declaration, User, str, list[str], bool], object]
+COMPLETED: list[Completed] = []
+
+
+def on_completed(handler: Completed) -> Completed:
+    if handler not in COMPLETED:
+        COMPLETED.append(handler)
+    return handler
+
+
 # What happens to a declaration once submitted, inside the submission's transaction:
 # the apps built on declarations register here from their AppConfig.ready() (the cases
 # app opens the case), so that dependencies run one way (declarations never import
@@ -331,9 +490,9 @@ def submission_topic(declaration: Declaration) -> str:
     return f"declaration:{declaration.pk}"
 
 
-def _notify_submission(declaration: Declaration, routes: list[Route], by: User) -> None:
+def _notify_routes(declaration: Declaration, routes: list[Route], queued: list[int]) -> None:
+    """Tell each entity of ``routes`` (its mailbox, its people in the app)."""
     topic = submission_topic(declaration)
-    queued: list[int] = []
 
     def queue(**kwargs: Any) -> None:
         email = email_queue(topic=topic, dispatch=False, **kwargs)
@@ -386,6 +545,24 @@ def _notify_submission(declaration: Declaration, routes: list[Route], by: User) 
             url=link,
             topic=topic,
         )
+
+
+def _notify_submission(declaration: Declaration, routes: list[Route], by: User) -> None:
+    topic = submission_topic(declaration)
+    queued: list[int] = []
+
+    def queue(**kwargs: Any) -> None:
+        email = email_queue(topic=topic, dispatch=False, **kwargs)
+        if email is not None:
+            queued.append(email.pk)
+
+    url = reverse("declarations:detail", args=[declaration.pk])
+    context: dict[str, Any] = {
+        "declaration": declaration,
+        "structure": declaration.structure,
+        "url": declaration_url(declaration),
+    }
+    _notify_routes(declaration, routes, queued)
     alerted = [
         {"label": _recipient_label(route), "reasons": reason_labels(route.reasons)}
         for route in routes

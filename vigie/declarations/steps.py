@@ -104,6 +104,17 @@ REQUIRED_FIELDS = (
     "can_handle_alone",
     "description",
 )
+# What a quick declaration (a phone, in the middle of an attack) must say: who calls
+# back and how, what is happening, whether care is affected (urgent help is a yes/no
+# that defaults to no). Tasks A-D are completed afterwards.
+QUICK_REQUIRED = (
+    "declarant_name",
+    "declarant_phone",
+    "detected_at",
+    "incident_type",
+    "care_impact",
+    "description",
+)
 # Clock skew tolerated on a detection time said to be "now".
 FUTURE_TOLERANCE = timedelta(minutes=10)
 # Earlier dates are typing mistakes ("0025" for "2025"); the first centuries would not
@@ -130,10 +141,13 @@ def check_dates(
     return problems
 
 
-def declaration_problems(declaration: Declaration) -> dict[str, str]:
-    """What prevents submission: field name -> French message. Empty when complete."""
+def declaration_problems(
+    declaration: Declaration, required: tuple[str, ...] = REQUIRED_FIELDS
+) -> dict[str, str]:
+    """What prevents submission (of ``required``): field name -> French message. Empty
+    when complete."""
     problems: dict[str, str] = {}
-    for name in REQUIRED_FIELDS:
+    for name in required:
         if name == "incident_type":
             missing = declaration.incident_type_id is None
         else:

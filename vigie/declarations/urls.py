@@ -1,12 +1,20 @@
 from django.urls import path
 
-from vigie.declarations import views
+from vigie.declarations import quick_views, views
 
 app_name = "declarations"
 
 urlpatterns = [
     path("", views.declaration_list, name="list"),
     path("nouvelle/", views.declaration_new, name="start"),
+    path("rapide/", quick_views.declaration_quick, name="quick"),
+    path("<int:pk>/transmise/", quick_views.declaration_quick_done, name="quick_done"),
+    path("<int:pk>/completer/", quick_views.declaration_complete, name="complete"),
+    path(
+        "<int:pk>/completer/<slug:slug>/",
+        quick_views.declaration_complete_step_view,
+        name="complete_step",
+    ),
     path("<int:pk>/", views.declaration_detail, name="detail"),
     path("<int:pk>/etape/<slug:slug>/", views.declaration_step, name="step"),
     path("<int:pk>/enregistrer/<slug:slug>/", views.declaration_autosave, name="autosave"),

@@ -33,6 +33,7 @@ from vigie.declarations.services import (
     declaration_save,
     declaration_start,
     declaration_submit,
+    may_complete,
 )
 from vigie.declarations.steps import STEP_BY_SLUG, STEPS, Step, declaration_problems
 from vigie.directory.models import User
@@ -333,6 +334,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if declaration.is_draft:
         # Only its author sees a draft: the summary is where it is reviewed.
         return redirect("declarations:summary", pk=pk)
+    missing = selectors.missing_labels(declaration) if declaration.is_incomplete else []
     return render(
         request,
         "declarations/detail.html",
@@ -343,6 +345,8 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": selectors.attachments_of(request.user, declaration),
             "recipients": selectors.recipients_of(request.user, declaration),
             "timezone_name": selectors.structure_timezone(declaration.structure).key,
+            "missing": missing,
+            "can_complete": bool(missing) and may_complete(request.user, declaration),
         },
     )
 
