@@ -62,6 +62,8 @@ def roles(ids: dict[str, Any]) -> list[Role]:
     plan = ["/plan-action/", f"/plan-action/structures/{lyon}/"]
     stats = ["/statistiques/", "/statistiques/publiques/"]
     alerts = ["/alertes/", f"/alertes/{ids['alert']}/"]
+    # The portal's editorial space (ACSS writes, HFDS/FSSI reads).
+    editorial = ["/portail/redaction/", "/portail/redaction/prestataires/"]
     return [
         Role(
             "declarant",
@@ -102,7 +104,7 @@ def roles(ids: dict[str, Any]) -> list[Role]:
         Role(
             "acss",
             "acss",
-            [*everyone, *staff_cases, *stats, *alerts],
+            [*everyone, *staff_cases, *stats, *alerts, *editorial],
             maybe=[
                 f"/dossiers/{military}/",  # the defence chain's, unless shared
                 "/statistiques/signaux-faibles/",
@@ -117,7 +119,13 @@ def roles(ids: dict[str, Any]) -> list[Role]:
         Role(
             "hfds",
             "hfds",
-            [*everyone, *staff_cases, "/plan-action/national/", "/plan-action/rapports/"],
+            [
+                *everyone,
+                *staff_cases,
+                "/plan-action/national/",
+                "/plan-action/rapports/",
+                *editorial,
+            ],
             maybe=[f"/dossiers/{military}/", *stats, *alerts, "/plan-action/region/84/"],
             pdfs=["quarterly"],
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages Vigie needs when they are missing (Debian/Ubuntu).
 #   scripts/system-deps.sh run    PostgreSQL server, gettext, WeasyPrint's libraries
-#   scripts/system-deps.sh test   the same plus Debian's chromium for browser tests
+#   scripts/system-deps.sh test   the same plus Debian's chromium for browser tests and
+#                                 Dovecot (IMAP) for the functional mailbox tests
 set -euo pipefail
 mode="${1:-run}"
 missing=()
@@ -14,6 +15,10 @@ if [ "$mode" = "test" ]; then
   fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
   # PDF pages rendered to PNG by the screenshot scenario (e2e/test_screens.py).
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  # The IMAP server the mailbox tests start as a non-root process (tests/inbox/dovecot.py);
+  # Debian does not start the system service where policy-rc.d forbids it (containers).
+  [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
+  command -v openssl >/dev/null || missing+=(openssl)
 fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "vigie.community",
     "vigie.alerts",
     "vigie.insights",
+    "vigie.inbox",  # the functional mailboxes read over IMAP
     "vigie.api",
     "vigie.ops",  # probes, metrics, backups
     "vigie.home",  # last: the loaders that need every app
@@ -344,6 +345,42 @@ VIGIE_MAILBOXES = {
 }
 # ARS SSI mailboxes follow this pattern unless a region overrides it in the reference data.
 VIGIE_ARS_MAILBOX_PATTERN = env("VIGIE_ARS_MAILBOX_PATTERN", "ssi-{slug}@ars.sante.fr")
+
+
+# The functional mailboxes Vigie reads (vigie/inbox): the worker fetches each configured
+# box over IMAP every minute. Per box (FSSI, ACSS): VIGIE_INBOX_<BOX>_HOST (unset: the box is
+# not read), _PORT (993 with TLS, 143 otherwise), _TLS (ssl, starttls or none), _USER,
+# _PASSWORD, _FOLDER (INBOX), _PROCESSED_FOLDER (processed messages are moved there; unset,
+# they stay and get the $VigieImported keyword) and _CA_FILE (a private certificate authority).
+def _inbox(box: str) -> dict[str, object] | None:
+    prefix = f"VIGIE_INBOX_{box.upper()}_"
+    host = env(prefix + "HOST")
+    if not host:
+        return None
+    tls = env(prefix + "TLS", "ssl").strip().lower()
+    if tls not in {"ssl", "starttls", "none"}:
+        raise RuntimeError(f"{prefix}TLS must be ssl, starttls or none")
+    return {
+        "host": host,
+        "port": env_int(prefix + "PORT", 993 if tls == "ssl" else 143),
+        "tls": tls,
+        "user": env(prefix + "USER"),
+        "password": env(prefix + "PASSWORD"),
+        "folder": env(prefix + "FOLDER", "INBOX"),
+        "processed_folder": env(prefix + "PROCESSED_FOLDER"),
+        "ca_file": env(prefix + "CA_FILE"),
+    }
+
+
+VIGIE_INBOXES = {box: conf for box in ("fssi", "acss") if (conf := _inbox(box)) is not None}
+# Messages fetched per box and run, the largest message stored whole (a larger one is
+# recorded from its headers and left on the server), the IMAP time-out in seconds.
+VIGIE_INBOX_BATCH = env_int("VIGIE_INBOX_BATCH", 200)
+VIGIE_INBOX_MAX_MESSAGE_BYTES = env_int("VIGIE_INBOX_MAX_MESSAGE_BYTES", 50 * 1024 * 1024)
+VIGIE_INBOX_TIMEOUT = env_int("VIGIE_INBOX_TIMEOUT", 30)
+# Where replies to Vigie's e-mails go (Reply-To): the cell's mailbox read above, so that a
+# reply carrying a case reference comes back to its case. Unset: no Reply-To header.
+VIGIE_REPLY_TO = env("VIGIE_REPLY_TO")
 
 # Weak-signal correlation: cases of one region within the window (days), from this many.
 VIGIE_CLUSTER_WINDOW_DAYS = env_int("VIGIE_CLUSTER_WINDOW_DAYS", 14)

@@ -20,11 +20,13 @@ urlpatterns = [
     path("structures/", include("vigie.directory.urls")),
     path("declarations/", include("vigie.declarations.urls")),
     path("dossiers/", include("vigie.cases.urls")),
+    path("astreinte/", include("vigie.oncall.urls")),
     path("plan-action/", include("vigie.actionplan.urls")),
     path("retex/", include("vigie.retex.urls")),
     path("portail/", include("vigie.portal.urls")),
     path("", include("vigie.insights.urls")),  # /statistiques/ and case sub-pages
     path("notifications/", include("vigie.notifications.urls")),
+    path("courriels/", include("vigie.inbox.urls")),
     path("communaute/", include("vigie.community.urls")),
     path("alertes/", include("vigie.alerts.urls")),
     path("demandes-editeurs/", include("vigie.alerts.vendor_urls")),

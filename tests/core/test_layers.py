@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"declarations"},
     {"oncall"},  # the FSSI and cell rota: told of declarations, read by cases and mailboxes
     {"cases"},
-    {"actionplan", "retex", "insights"},
+    {"actionplan", "retex", "insights", "inbox"},
     {"portal"},
     {"community"},
     {"alerts"},

@@ -9,7 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from vigie.cases import documents
 from vigie.cases.models import (
+    Case,
     CaseStatus,
     Criticity,
     Outcome,
@@ -110,12 +112,30 @@ class SupportModeForm(CaseActionForm):
 
 class TrackForm(CaseActionForm):
     kind = forms.ChoiceField(label=_("Kind of entry"))
-    text = _text(_("Details"), message=_("Describe the entry."))
+    document = forms.ChoiceField(
+        label=_("Document sent"),
+        required=False,
+        help_text=_(
+            "For “Reflex sheet sent” and “Referenced providers list sent”: the version sent "
+            "is kept with the entry. The sheets proposed first fit the incident type and the "
+            "structure type; each says its reader’s competence level."
+        ),
+    )
+    text = _text(_("Details"), required=False)
 
-    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kinds: list[str], case: Case | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["kind"]
         field.choices = [(k, TrackingKind(k).label) for k in kinds]
+        offered = documents.grouped_choices(case) if case is not None else []
+        attachable = {k for k in kinds if documents.source_for(k) is not None}
+        if not offered or not attachable:
+            del self.fields["document"]
+        else:
+            choices: Any = [("", _("No document")), *offered]
+            self.fields["document"].choices = choices
 
 
 class ArsUpdateForm(CaseActionForm):

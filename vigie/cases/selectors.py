@@ -247,7 +247,13 @@ def case_detail(user: Any, pk: int) -> Case | None:
             "questions",
             queryset=Question.objects.visible_to(user).select_related("asked_by", "answered_by"),
         ),
-        Prefetch("tracking", queryset=TrackingEntry.objects.visible_to(user).select_related("by")),
+        Prefetch(
+            "tracking",
+            # The document sent with an entry: the exact version (vigie/cases/documents.py).
+            queryset=TrackingEntry.objects.visible_to(user)
+            .select_related("by")
+            .prefetch_related("document"),
+        ),
         Prefetch(
             "agreements", queryset=ClosureAgreement.objects.visible_to(user).select_related("by")
         ),
