@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,17 +154,25 @@ def revision_start(*, kind: str, by: User, document: Published | None = None) ->
     else:
         data = {"entries": []}
     now = timezone.now()
-    revision = Revision.objects.create(
-        kind=spec.kind,
-        title=data.get("title", "") if spec.model is not None else "",
-        data=data,
-        based_on=base,
-        created_by=by,
-        created_at=now,
-        edited_by=by,
-        edited_at=now,
-        **({spec.field: document} if spec.field else {}),
-    )
+    try:
+        # Two analysts starting the providers list's first draft at once: the database
+        # keeps one open draft per document, the second is told to continue it.
+        with transaction.atomic():
+            revision = Revision.objects.create(
+                kind=spec.kind,
+                title=data.get("title", "") if spec.model is not None else "",
+                data=data,
+                based_on=base,
+                created_by=by,
+                created_at=now,
+                edited_by=by,
+                edited_at=now,
+                **({spec.field: document} if spec.field else {}),
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("A draft of this document is already in progress: continue it.")
+        ) from error
     _event(revision, by, EditorialAction.CREATED)
     return revision
 
