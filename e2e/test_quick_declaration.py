@@ -72,6 +72,8 @@ def test_declaring_from_a_phone_takes_six_answers(live_server: Any, browser: Any
     # Nothing wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "quick-declaration-form.png"), full_page=True)
     page.get_by_label("Numéro de téléphone pour vous rappeler").fill("06 12 34 56 78")
     page.get_by_label("Type d’incident").select_option(label="Rançongiciel")
     page.get_by_label("Ce qui se passe, en une ligne").fill("Serveurs chiffrés, note de rançon")
@@ -84,6 +86,5 @@ def test_declaring_from_a_phone_takes_six_answers(live_server: Any, browser: Any
     assert "ARS Auvergne-Rhône-Alpes" in page.locator("[data-testid=alerted]").inner_text()
     assert Case.objects.filter(declaration=declaration).exists()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "quick-declaration-done.png"), full_page=True)
     context.close()

@@ -87,6 +87,8 @@ def declaration_quick_done(request: HttpRequest, pk: int) -> HttpResponse:
         "declarations/quick_done.html",
         {
             "declaration": declaration,
+            # A phone number never breaks across lines.
+            "phone": declaration.declarant_phone.replace(" ", "\u00a0"),
             "recipients": selectors.recipients_of(request.user, declaration),
             "can_complete": completable(declaration) and may_complete(request.user, declaration),
         },
