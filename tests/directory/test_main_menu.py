@@ -50,6 +50,7 @@ def test_exchanges_are_grouped_under_one_menu(world: Any) -> None:
     ]
     menu = html.split('id="nav-menu-exchanges"')[1].split("</div>")[0]
     assert re.findall(r'class="fr-nav__link"[^>]*>([^<]*)<', menu) == [
+        "Courriels à trier",
         "Communauté",
         "Alertes",
         "Demandes aux éditeurs",

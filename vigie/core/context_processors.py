@@ -71,6 +71,9 @@ def navigation_items(request: HttpRequest) -> list[NavItem]:
         items.append(NavItem(_("RETEX"), reverse("retex:list")))
     if scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
         items.append(NavItem(_("Statistics"), reverse("insights:dashboard")))
+    if scope.has("acss_analyst", "hfds"):
+        # What reached the functional mailboxes without naming a case (vigie/inbox).
+        items.append(NavItem(_("E-mails to sort"), reverse("inbox:queue"), EXCHANGES))
     if scope.structure_ids or scope.ars_region_ids or scope.has("acss_analyst", "hfds"):
         items.append(NavItem(_("Community"), reverse("community:thread_list"), EXCHANGES))
         items.append(NavItem(_("Alerts"), reverse("alerts:list"), EXCHANGES))
