@@ -1,4 +1,5 @@
-"""``{% unread_notifications as count %}``: the header's unread counter."""
+"""``{% unread_notifications as count %}``: the header's unread counter, capped at
+UNREAD_BADGE_CAP (the header shows "99+" from there)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from vigie.notifications.selectors import unread_count
+from vigie.notifications.selectors import unread_badge_count
 
 register = template.Library()
 
@@ -15,4 +16,4 @@ register = template.Library()
 def unread_notifications(context: dict[str, Any]) -> int:
     request = context.get("request")
     user = getattr(request, "user", None)
-    return unread_count(user) if user is not None else 0
+    return unread_badge_count(user) if user is not None else 0
