@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_case_handler'),
+        ('cases', '0007_declaration_event'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
