@@ -7,6 +7,8 @@ from typing import ClassVar
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
@@ -311,11 +313,18 @@ class TrackingEntry(models.Model):
         Case, on_delete=models.PROTECT, related_name="tracking", verbose_name=_("case")
     )
     kind = models.CharField(_("kind"), max_length=24, choices=TrackingKind.choices)
-    text = models.TextField(_("details"))
+    text = models.TextField(_("details"), blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # The document sent (the exact version of a reflex sheet or of the providers list),
+    # from a higher app: vigie/cases/documents.py.
+    document_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    document_id = models.PositiveBigIntegerField(null=True, blank=True)
+    document = GenericForeignKey("document_type", "document_id")
 
     objects = ScopedQuerySet.as_manager()
 

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigie.cases import notify, workflow
+from vigie.cases import documents, notify, workflow
 from vigie.cases.models import (
     Case,
     CaseHandler,
@@ -390,18 +391,29 @@ def case_choose_support(
 
 
 @transaction.atomic
-def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
+def case_track(*, case: Case, by: User, kind: str, text: str, document: str = "") -> TrackingEntry:
     """Add a tracking-sheet entry. A structure's declarants report its own actions; the
     staff in charge record the rest. Any entry by the ARS itself counts as the weekly
-    update."""
+    update. "Reflex sheet sent" and "Referenced providers list sent" carry the exact
+    version sent (``document``: the option chosen, vigie/cases/documents.py)."""
     case = case_lock(case, None)
     scope = scope_for(by)
     kind = TrackingKind(kind)
     workflow.tracking_check(scope, case, kind)
-    if not text.strip():
+    attached = documents.attach(kind, case, document)
+    if not text.strip() and attached is None:
         raise ValidationError({"text": _("Describe the entry.")})
-    entry = TrackingEntry.objects.create(case=case, kind=kind, text=text.strip(), by=by)
-    _event(case, by, EventKind.TRACKING, reason=entry.text, entry=entry.pk, tracking=kind)
+    entry = TrackingEntry.objects.create(
+        case=case, kind=kind, text=text.strip(), by=by, document=attached
+    )
+    _event(
+        case,
+        by,
+        EventKind.TRACKING,
+        reason=entry.text or str(attached),
+        entry=entry.pk,
+        tracking=kind,
+    )
     if workflow.own_ars(scope, case) and workflow.ars_informed(case):
         _mark_ars_informed(case, entry.at)
     _save(case)
@@ -410,8 +422,13 @@ def case_track(*, case: Case, by: User, kind: str, text: str) -> TrackingEntry:
         if kind in workflow.DGS_KINDS:
             # The DGS's recommendations reach those who support the case.
             to += [*notify.national("acss"), *notify.ars(case)]
+        message = entry.text
+        if attached is not None:
+            url = getattr(attached, "get_absolute_url", lambda: "")()
+            link = f"{attached}: {settings.SITE_URL}{url}"
+            message = f"{message}\n\n{link}" if message else link
         notify.notify(
-            case, purpose=f"tracking:{kind}", subject=str(kind.label), message=entry.text, to=to
+            case, purpose=f"tracking:{kind}", subject=str(kind.label), message=message, to=to
         )
     return entry
 

@@ -210,7 +210,7 @@ def _page(
         "qualify": form("qualify", QualifyForm),
         "ask": form("ask", AskForm),
         "support": form("support", SupportModeForm, initial={"mode": case.support_mode or None}),
-        "track": form("track", TrackForm, kinds=kinds),
+        "track": form("track", TrackForm, kinds=kinds, case=case),
         "report": form("report", ArsUpdateForm),
         "significant": form(
             "significant",
@@ -576,9 +576,11 @@ def case_track(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         case,
-        TrackForm(request.POST, key="track", kinds=kinds),
+        TrackForm(request.POST, key="track", kinds=kinds, case=case),
         action=action,
-        run=lambda c, by, d: services.case_track(case=c, by=by, kind=d["kind"], text=d["text"]),
+        run=lambda c, by, d: services.case_track(
+            case=c, by=by, kind=d["kind"], text=d["text"], document=d.get("document") or ""
+        ),
         done=_("The entry was added to the tracking sheet."),
         anchor="tracking",
     )
