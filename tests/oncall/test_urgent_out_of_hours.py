@@ -128,3 +128,27 @@ def test_a_military_hospital_stays_within_the_defence_chain(
     )
     assert oncall_emails(declaration) == []
     assert not OnCallAtArrival.objects.filter(declaration=declaration).exists()
+
+
+def test_the_analyst_who_took_the_call_is_not_told_again(rota: Any) -> None:
+    from vigie.declarations.models import IncidentType
+    from vigie.declarations.taken import declaration_take
+
+    declaration = declaration_take(
+        structure=rota.lyon,
+        by=rota.acss,
+        channel="phone",
+        values={
+            "declarant_name": "Paul Girard",
+            "declarant_phone": "06 11 22 33 44",
+            "incident_type": IncidentType.objects.get(code="ransomware"),
+            "description": "Réseau chiffré.",
+            "care_impact": "actual",
+            "urgent_help": True,
+            "detected_at": SATURDAY_NIGHT - timedelta(minutes=30),
+        },
+        at=SATURDAY_NIGHT,
+    )
+    assert [e.to for e in oncall_emails(declaration)] == [[rota.hfds.email]]
+    arrival = {(a.person_id, a.notified) for a in declaration.oncall_at_arrival.all()}
+    assert arrival == {(rota.hfds.pk, True), (rota.acss.pk, False)}

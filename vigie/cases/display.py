@@ -20,6 +20,7 @@ from vigie.cases.models import (
     TimelineEvent,
     TrackingKind,
 )
+from vigie.cases.taken import received_line
 from vigie.declarations.steps import STEP_BY_SLUG
 from vigie.directory.models import User
 
@@ -107,6 +108,9 @@ def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
         user.pk: user.get_full_name() or user.email
         for user in User.objects.filter(pk__in=previous_ids)
     }
+    # A declaration taken for the structure says so where the case opens.
+    declaration = case.declaration
+    received = [received_line(declaration)] if declaration.taken_by_id else []
     rows = []
     for event in events:
         actor = event.actor
@@ -119,7 +123,8 @@ def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
                 from_status=_label(CaseStatus, event.from_status) if event.from_status else "",
                 to_status=_label(CaseStatus, event.to_status) if event.to_status else "",
                 reason=event.reason,
-                details=_details(event, names),
+                details=(received if event.kind == EventKind.OPENED else [])
+                + _details(event, names),
                 related=[
                     readable[pk] for pk in (event.data or {}).get("related", []) if pk in readable
                 ],

@@ -214,6 +214,7 @@ class EventKind(models.TextChoices):
     OBLIGATION = "obligation", _("Notification recorded as made")
     TAKEN = "taken", _("Taken in charge")
     DECLARATION = "declaration", _("Declaration completed or corrected")
+    CONFIRMED = "confirmed", _("Declaration confirmed by the structure")
     RELEASED = "released", _("No longer in charge")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vigie.declarations import quick_views, views
+from vigie.declarations import quick_views, taken_views, views
 
 app_name = "declarations"
 
@@ -15,6 +15,9 @@ urlpatterns = [
         quick_views.declaration_complete_step_view,
         name="complete_step",
     ),
+    path("prise/", taken_views.declaration_take_search, name="take"),
+    path("prise/<str:finess>/", taken_views.declaration_take_view, name="take_for"),
+    path("<int:pk>/confirmer/", taken_views.declaration_confirm_view, name="confirm"),
     path("<int:pk>/", views.declaration_detail, name="detail"),
     path("<int:pk>/etape/<slug:slug>/", views.declaration_step, name="step"),
     path("<int:pk>/enregistrer/<slug:slug>/", views.declaration_autosave, name="autosave"),

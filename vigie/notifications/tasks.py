@@ -48,6 +48,12 @@ def email_send(email_id: int) -> None:
             body=email.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=list(email.to),
+            # Replies go to the functional mailbox Vigie reads (vigie/inbox), where the
+            # case reference of the subject brings them back to their case.
+            reply_to=[settings.VIGIE_REPLY_TO] if settings.VIGIE_REPLY_TO else None,
+            # RFC 3834: sent by a program. Out-of-office answers are not sent back, and
+            # a copy reaching a mailbox Vigie reads tells nobody again (no loop).
+            headers={"Auto-Submitted": "auto-generated"},
         )
         try:
             message.send(fail_silently=False)

@@ -11,6 +11,7 @@ from vigie.core.scoping import scope_for
 from vigie.declarations.models import Declaration, DeclarationRecipient, RecipientKind
 from vigie.oncall.scopes import ROTA_ROLES
 from vigie.oncall.selectors import oncall_at_arrival as arrivals_of
+from vigie.oncall.selectors import rota_board
 from vigie.oncall.services import OUT_OF_HOURS_URGENT
 
 register = template.Library()
@@ -36,3 +37,13 @@ def oncall_at_arrival(context: Any, declaration: Declaration) -> dict[str, Any]:
         .exists()
     )
     return {"show": bool(rows) or urgent, "rows": rows, "urgent": urgent}
+
+
+@register.simple_tag(takes_context=True)
+def oncall_boards(context: Any) -> list[Any]:
+    """Who is on call now for each rota, for the cell and the FSSI (nobody else)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not scope_for(user).has(*ROTA_ROLES):
+        return []
+    return rota_board(user)
