@@ -277,7 +277,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("VIGIE_STATIC_ROOT", str(VAR_DIR / "static")))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -290,6 +290,34 @@ STORAGES = {
 # Uploaded files (attachments, evidence) live outside the web root and are only served
 # through views that check visibility.
 MEDIA_ROOT = Path(env("VIGIE_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Several nodes: uploads in a private S3-compatible bucket (vigie/core/storage.py). Without
+# VIGIE_S3_ACCESS_KEY_ID boto3 finds credentials itself (AWS_* variables, instance role).
+# Downloads are streamed by the scoped views, or with VIGIE_S3_SIGNED_URLS redirected, after
+# the scope check, to a URL signed for VIGIE_S3_SIGNED_URL_SECONDS.
+VIGIE_S3_BUCKET = env("VIGIE_S3_BUCKET")
+VIGIE_S3_SIGNED_URLS = env_bool("VIGIE_S3_SIGNED_URLS", False)
+VIGIE_S3_SIGNED_URL_SECONDS = env_int("VIGIE_S3_SIGNED_URL_SECONDS", 60)
+if VIGIE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "vigie.core.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": VIGIE_S3_BUCKET,
+            "endpoint_url": env("VIGIE_S3_ENDPOINT_URL") or None,
+            "region_name": env("VIGIE_S3_REGION") or None,
+            "access_key": env("VIGIE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("VIGIE_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("VIGIE_S3_PREFIX").strip("/"),
+            "addressing_style": env("VIGIE_S3_ADDRESSING_STYLE") or None,  # path or virtual
+            "verify": env("VIGIE_S3_CA_BUNDLE") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": VIGIE_S3_SIGNED_URL_SECONDS,
+            "file_overwrite": False,
+            # A download larger than this spills from memory to a temporary file.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -8,7 +8,8 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +34,7 @@ from vigie.actionplan.services import (
 )
 from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
+from vigie.core.storage import stored_file_response
 from vigie.directory.models import Region, Structure, User
 
 
@@ -207,27 +209,15 @@ def measure_edit(request: HttpRequest, finess: str, number: int) -> HttpResponse
     )
 
 
-def _file_response(handle: Any, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @login_required
 @require_safe
-def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponseBase:
     evidence = selectors.evidence_get(request.user, evidence_id)
     if evidence is None:
         raise Http404
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return _file_response(handle, evidence.original_name, evidence.content_type)
+    return stored_file_response(
+        evidence.file, filename=evidence.original_name, content_type=evidence.content_type
+    )
 
 
 @login_required
@@ -377,17 +367,13 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def report_download(request: HttpRequest, report_id: int) -> FileResponse:
+def report_download(request: HttpRequest, report_id: int) -> HttpResponseBase:
     report = selectors.report_get(request.user, report_id)
     if report is None or not report.file:
         raise Http404
-    try:
-        handle = report.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
     content_type = (
         "application/pdf"
         if report.format == "pdf"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return _file_response(handle, report.filename, content_type)
+    return stored_file_response(report.file, filename=report.filename, content_type=content_type)

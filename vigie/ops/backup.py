@@ -12,7 +12,9 @@ incident), and beside it ``<archive>.sha256`` for checking a copy with ``sha256s
 Consistency: the row counts and migrations are read in the very snapshot pg_dump dumps
 (``pg_export_snapshot`` shared with ``pg_dump --snapshot``). Uploads are copied after the
 dump: a file is written before the row that names it commits, so every file the dump
-refers to is there (a few newer files may come along unreferenced).
+refers to is there (a few newer files may come along unreferenced). Uploads go through
+Django's default storage: the directory MEDIA_ROOT, or the S3-compatible bucket when
+VIGIE_S3_BUCKET is set (listed in one paginated pass, written back into the bucket).
 
 Restore checks every checksum before it touches anything, refuses a database or a storage
 that is not empty unless ``force``, refuses an archive made by a newer Vigie (migrations
@@ -41,6 +43,7 @@ from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
+from storages.backends.s3 import S3Storage
 from tqdm import tqdm
 
 from vigie.ops.postgres import ToolMissing, connection_for_tools, pg_tool, tool_major
@@ -72,7 +75,15 @@ class Result:
 
 
 def storage_files(storage: Storage, directory: str = "") -> Iterator[str]:
-    """Every file name in the storage, depth first, sorted."""
+    """Every file name in the storage: depth first and sorted on a file system, in key
+    order from a bucket (one paginated listing, not one request per directory)."""
+    if isinstance(storage, S3Storage):
+        prefix = f"{storage.location}/" if storage.location else ""
+        for entry in storage.bucket.objects.filter(Prefix=prefix):
+            name = entry.key[len(prefix) :]
+            if name and not name.endswith("/"):
+                yield name
+        return
     try:
         directories, files = storage.listdir(directory)
     except FileNotFoundError:
