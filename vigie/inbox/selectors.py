@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from vigie.cases.models import Case
+from vigie.declarations.taken import structures_to_take_for
+from vigie.directory.models import Membership, Structure
 from vigie.inbox.models import InboundMessage, MessageAttachment, MessageStatus
 
 
@@ -57,3 +59,33 @@ def case_messages(user: Any, case: Case) -> list[InboundMessage]:
 
 def attachment_get(user: Any, message_pk: int, pk: int) -> MessageAttachment | None:
     return MessageAttachment.objects.visible_to(user).filter(message_id=message_pk, pk=pk).first()
+
+
+def structures_of_sender(user: Any, message: InboundMessage, limit: int = 10) -> list[Structure]:
+    """The structures ``user`` may record a declaration for whose SSI mailbox, or one of
+    whose people, writes from the sender's domain (public webmail domains excepted)."""
+    domain = message.sender_address.rpartition("@")[2].lower()
+    if not domain or domain in WEBMAIL:
+        return []
+    people = Membership.objects.active().filter(
+        user__email__iendswith="@" + domain, structure__isnull=False
+    )
+    return list(
+        structures_to_take_for(user)
+        .filter(
+            Q(ssi_mailbox__iendswith="@" + domain)
+            | Q(pk__in=people.values("structure_id"))
+            | Q(director__email__iendswith="@" + domain)
+        )
+        .distinct()[:limit]
+    )
+
+
+# Addresses anybody can have: they say nothing of the structure.
+WEBMAIL = frozenset(
+    {
+        "gmail.com", "yahoo.fr", "yahoo.com", "hotmail.fr", "hotmail.com", "outlook.fr",
+        "outlook.com", "live.fr", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr",
+        "laposte.net", "icloud.com", "protonmail.com", "proton.me",
+    }
+)  # fmt: skip

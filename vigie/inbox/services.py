@@ -7,7 +7,9 @@ on the server only once this has committed); the others are the person on call's
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,8 +25,9 @@ from vigie.cases.models import Case, CaseHandler
 from vigie.cases.notify import notify, person
 from vigie.core.scoping import scope_for
 from vigie.declarations.attachments import check_upload, upload_store
-from vigie.declarations.models import Declaration
-from vigie.directory.models import Membership, Role, User
+from vigie.declarations.models import Declaration, DeclarationSource
+from vigie.declarations.taken import declaration_take
+from vigie.directory.models import Membership, Role, Structure, User
 from vigie.inbox.models import InboundMessage, Mailbox, MessageAttachment, MessageStatus
 from vigie.inbox.parsing import ParsedMessage, dedupe_key, message_parse, references_in
 from vigie.inbox.scopes import may_sort, reads_case_in_full
@@ -285,6 +288,25 @@ def message_dismiss(*, message: InboundMessage, by: User, reason: str) -> Inboun
     locked.handled_at = timezone.now()
     locked.save(update_fields=["status", "dismiss_reason", "handled_by", "handled_at"])
     return locked
+
+
+@transaction.atomic
+def message_declare(
+    *,
+    message: InboundMessage,
+    structure: Structure,
+    by: User,
+    values: Mapping[str, Any],
+) -> Declaration:
+    """Turn a message waiting to be sorted into a declaration taken by the cell for
+    ``structure`` (vigie/declarations/taken.py: routed, acknowledged, its case opened),
+    and attach the message to that case. One transaction: both happen or neither."""
+    _locked_to_sort(message, by)
+    declaration = declaration_take(
+        structure=structure, by=by, channel=DeclarationSource.EMAIL, values=values
+    )
+    message_declared(message=message, declaration=declaration, by=by)
+    return declaration
 
 
 @transaction.atomic

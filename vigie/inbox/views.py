@@ -3,7 +3,8 @@ scopes and selectors."""
 
 from __future__ import annotations
 
-from typing import Any
+from email.utils import parseaddr
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,15 +14,30 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import scope_for
+from vigie.core.timezones import zone_label
+from vigie.declarations.models import DeclarationSource
+from vigie.declarations.selectors import structure_timezone
+from vigie.declarations.services import DeclarationIncomplete
+from vigie.declarations.taken import structures_to_take_for
+from vigie.declarations.taken_forms import StructureSearchForm, TakeForm
+from vigie.directory.models import User
 from vigie.inbox import selectors
 from vigie.inbox.forms import AttachForm, DismissForm
 from vigie.inbox.models import InboundMessage, MessageStatus
 from vigie.inbox.scopes import may_sort
-from vigie.inbox.services import case_for_reference, message_attach, message_dismiss
+from vigie.inbox.services import (
+    case_for_reference,
+    message_attach,
+    message_declare,
+    message_dismiss,
+)
 
 PAGE_SIZE = 50
 
@@ -73,6 +89,7 @@ def _render_detail(
     if sorting:
         context["attach_form"] = attach_form or AttachForm(key="attach")
         context["dismiss_form"] = dismiss_form or DismissForm(key="dismiss")
+        context["declare_url"] = reverse("inbox:declare", args=[message.pk])
     context["attachments"] = list(message.attachments.all())
     return render(request, "inbox/detail.html", context, status=status)
 
@@ -156,3 +173,99 @@ def original_download(request: HttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError as missing:
         raise Http404 from missing
     return _file_response(handle, name=f"courriel-{message.pk}.eml", content_type="message/rfc822")
+
+
+# --- turning a message into a declaration taken by the cell -----------------------------
+
+
+def _to_sort_or_404(request: HttpRequest, pk: int) -> InboundMessage:
+    message = _message_or_404(request, pk)
+    _sorter(request)
+    if message.status != MessageStatus.TO_SORT:
+        raise Http404
+    return message
+
+
+@login_required
+@require_safe
+def declare_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """Which structure the message is about: those writing from the sender's domain, or
+    a search by name, town or FINESS number."""
+    message = _to_sort_or_404(request, pk)
+    form = StructureSearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = list(structures_to_take_for(request.user, form.cleaned_data["q"])[:21])
+    return render(
+        request,
+        "inbox/declare_search.html",
+        {
+            "message": message,
+            "form": form,
+            "suggested": selectors.structures_of_sender(request.user, message),
+            "results": results[:20] if results is not None else None,
+            "more": results is not None and len(results) > 20,
+        },
+    )
+
+
+def _initial(message: InboundMessage, zone: Any) -> dict[str, Any]:
+    """What the message already says, for the person to check and complete."""
+    name = parseaddr(message.sender)[0].strip() if message.sender else ""
+    text = " ".join(message.body.split())
+    description = message.subject if not text else f"{message.subject} — {text}".strip(" —")
+    moment = message.sent_at or message.received_at
+    return {
+        "channel": DeclarationSource.EMAIL,
+        "declarant_name": name,
+        "declarant_email": message.sender_address,
+        "description": description[:500],
+        "detected_at": timezone.localtime(moment, zone).replace(
+            second=0, microsecond=0, tzinfo=None
+        ),
+    }
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest, pk: int, finess: str) -> HttpResponse:
+    message = _to_sort_or_404(request, pk)
+    user = cast(User, request.user)
+    structure = structures_to_take_for(user).filter(finess=finess).first()
+    if structure is None:
+        raise Http404
+    zone = structure_timezone(structure)
+    with timezone.override(zone):
+        form = TakeForm(
+            request.POST or None,
+            user=user,
+            zone_hint=zone_label(zone),
+            initial=_initial(message, zone),
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                declaration = message_declare(
+                    message=message, structure=structure, by=user, values=form.values()
+                )
+            except DeclarationIncomplete as incomplete:
+                for name, problem in incomplete.problems.items():
+                    form.add_error(name if name in form.fields else None, problem)
+            except ValidationError as error:
+                form_add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Declaration %(reference)s recorded on behalf of %(structure)s from "
+                        "the e-mail: it is routed, its case is open and holds the e-mail."
+                    )
+                    % {"reference": declaration.reference, "structure": structure.name},
+                )
+                return redirect("declarations:detail", pk=declaration.pk)
+        return render(
+            request,
+            "inbox/declare.html",
+            {"message": message, "form": form, "structure": structure},
+            status=400 if form.is_bound and form.errors else 200,
+        )
