@@ -200,3 +200,25 @@ def test_no_mailbox_configured_means_nothing_is_read(world: Any) -> None:
 
     with override_settings(VIGIE_INBOXES={}):
         assert mailbox_configs() == []
+
+
+def test_a_mailbox_that_cannot_be_read_shows_on_the_queue(
+    world: Any, fssi_box: Any, acss_box: Any
+) -> None:
+    from tests.factories import client_for
+    from vigie.inbox.models import MailboxState
+    from vigie.inbox.tasks import inbox_fetch
+
+    acss_box.deliver(mail("Pour la cellule"))
+    with override_settings(
+        VIGIE_INBOXES={"fssi": fssi_box.settings(password="wrong"), "acss": acss_box.settings()}
+    ):
+        # One box refused does not keep the other from being read.
+        assert inbox_fetch(timestamp=0) == 1
+        fssi = MailboxState.objects.get(mailbox="fssi")
+        assert fssi.failing and "AUTHENTICATIONFAILED" in fssi.last_error
+        assert not MailboxState.objects.get(mailbox="acss").failing
+        html = client_for(world.acss).get("/courriels/").content.decode()
+    assert 'data-testid="mailbox-failing"' in html
+    assert "La boîte du FSSI n’a pas pu être relevée" in html
+    assert "Boîte de la cellule : relevée le" in html

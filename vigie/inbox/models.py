@@ -149,3 +149,31 @@ class MessageAttachment(StoredUpload):
     class Meta(StoredUpload.Meta):
         verbose_name = _("e-mail attachment")
         verbose_name_plural = _("e-mail attachments")
+
+
+class MailboxState(models.Model):
+    """When the worker last read a mailbox, and its last failure: the person on call
+    sees at once that a box is no longer read (a wrong password, a server down)."""
+
+    mailbox = models.CharField(
+        _("mailbox"), max_length=8, choices=Mailbox.choices, primary_key=True
+    )
+    last_success_at = models.DateTimeField(_("last read"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    # The server's answer or the kind of error; never a message's content.
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mailbox state")
+        verbose_name_plural = _("mailbox states")
+
+    def __str__(self) -> str:
+        return self.mailbox
+
+    @property
+    def failing(self) -> bool:
+        return self.last_failure_at is not None and (
+            self.last_success_at is None or self.last_failure_at > self.last_success_at
+        )

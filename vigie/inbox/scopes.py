@@ -18,7 +18,7 @@ from vigie.cases.models import Case
 from vigie.cases.scopes import Level, case_level
 from vigie.core.roles import Role
 from vigie.core.scoping import Scope, scope_rule
-from vigie.inbox.models import InboundMessage, MessageAttachment
+from vigie.inbox.models import InboundMessage, MailboxState, MessageAttachment
 
 SORTERS = (Role.ACSS_ANALYST, Role.HFDS)
 
@@ -76,3 +76,8 @@ def _messages(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
 @scope_rule(MessageAttachment)
 def _attachments(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     return qs.filter(message_filter(scope, "message__"))
+
+
+@scope_rule(MailboxState)
+def _states(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    return qs if may_sort(scope) else qs.none()

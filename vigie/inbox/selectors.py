@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from vigie.cases.models import Case
 from vigie.declarations.taken import structures_to_take_for
 from vigie.directory.models import Membership, Structure
-from vigie.inbox.models import InboundMessage, MessageAttachment, MessageStatus
+from vigie.inbox.models import (
+    InboundMessage,
+    Mailbox,
+    MailboxState,
+    MessageAttachment,
+    MessageStatus,
+)
 
 
 def messages_visible(user: Any) -> QuerySet[InboundMessage]:
@@ -35,6 +42,16 @@ def messages_sorted(user: Any) -> QuerySet[InboundMessage]:
         .select_related("case", "handled_by")
         .order_by("-handled_at", "-pk")
     )
+
+
+def mailbox_states(user: Any) -> list[dict[str, Any]]:
+    """Each configured mailbox, with when it was last read (for the person on call)."""
+    states = {state.mailbox: state for state in MailboxState.objects.visible_to(user)}
+    return [
+        {"label": Mailbox(box).label, "state": states.get(box)}
+        for box in settings.VIGIE_INBOXES
+        if box in Mailbox.values
+    ]
 
 
 def message_get(user: Any, pk: int) -> InboundMessage | None:

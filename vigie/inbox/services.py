@@ -28,7 +28,13 @@ from vigie.declarations.attachments import check_upload, upload_store
 from vigie.declarations.models import Declaration, DeclarationSource
 from vigie.declarations.taken import declaration_take
 from vigie.directory.models import Membership, Role, Structure, User
-from vigie.inbox.models import InboundMessage, Mailbox, MessageAttachment, MessageStatus
+from vigie.inbox.models import (
+    InboundMessage,
+    Mailbox,
+    MailboxState,
+    MessageAttachment,
+    MessageStatus,
+)
 from vigie.inbox.parsing import ParsedMessage, dedupe_key, message_parse, references_in
 from vigie.inbox.scopes import may_sort, reads_case_in_full
 from vigie.notifications.models import Notification
@@ -169,6 +175,20 @@ def message_receive(
     if not message.automatic:
         _notify_to_sort(message)
     return message, True
+
+
+def mailbox_state_record(*, mailbox: str, error: str = "") -> MailboxState:
+    """Record that ``mailbox`` was just read, or that reading it failed with ``error``."""
+    now = timezone.now()
+    values: dict[str, Any] = (
+        {"last_failure_at": now, "last_error": error[:300]}
+        if error
+        else {"last_success_at": now, "last_error": ""}
+    )
+    state, _created = MailboxState.objects.update_or_create(
+        mailbox=Mailbox(mailbox), defaults=values
+    )
+    return state
 
 
 # --- notices ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.db import transaction
 from procrastinate.contrib.django import app
 
 from vigie.inbox.imap import MailboxConfig, MailboxError, MailboxSession, mailbox_configs
-from vigie.inbox.services import message_receive
+from vigie.inbox.services import mailbox_state_record, message_receive
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +64,14 @@ def inbox_fetch(timestamp: int) -> int:
     for config in mailbox_configs():
         try:
             report = mailbox_fetch(config)
-        except (MailboxError, imaplib.IMAP4.error, OSError, ssl.SSLError) as exc:
-            # The server's answer, not the message: no personal data in the logs.
-            logger.warning("Mailbox %s not read: %s", config.box, type(exc).__name__)
+        except (MailboxError, imaplib.IMAP4.error) as exc:
+            # The server's answer (a refused login, a missing folder): shown to the cell.
+            _failed(config, f"{type(exc).__name__}: {exc}")
             continue
+        except (OSError, ssl.SSLError) as exc:
+            _failed(config, type(exc).__name__)
+            continue
+        mailbox_state_record(mailbox=config.box)
         stored += report.stored
         if report.stored or report.duplicates:
             logger.info(
@@ -77,3 +81,9 @@ def inbox_fetch(timestamp: int) -> int:
                 report.duplicates,
             )
     return stored
+
+
+def _failed(config: MailboxConfig, error: str) -> None:
+    # The kind of error only in the logs: nothing personal there.
+    logger.warning("Mailbox %s not read: %s", config.box, error.split(":")[0])
+    mailbox_state_record(mailbox=config.box, error=error)

@@ -65,6 +65,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "sorted_tab": sorted_tab,
             "to_sort_count": selectors.messages_to_sort(request.user).count(),
+            "mailboxes": selectors.mailbox_states(request.user),
         },
     )
 
