@@ -178,3 +178,17 @@ def test_a_password_only_session_does_not_reach_the_rota(world: Any) -> None:
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/compte/2fa/reauthenticate/")
+
+
+def test_the_staff_home_says_who_is_on_call_and_links_the_rota(world: Any) -> None:
+    now = timezone.now()
+    shift(world.hfds, "fssi", now - timedelta(hours=1), now + timedelta(hours=5))
+    home = client_for(world.acss).get("/").content.decode()
+    line = home.split('data-testid="home-oncall"')[1].split("</p>")[0]
+    assert f"FSSI — {world.hfds.get_full_name()}" in line and "Cellule ACSS — personne" in line
+    assert 'href="/astreinte/"' in line
+    assert 'href="/declarations/prise/"' in home
+    for who in ("ars_ara", "dgs", "declarant_lyon"):
+        page = client_for(getattr(world, who)).get("/").content.decode()
+        assert "home-oncall" not in page and 'href="/astreinte/"' not in page
+        assert 'href="/declarations/prise/"' not in page
