@@ -189,3 +189,12 @@ def test_html_is_shown_as_text_never_rendered(world: Any) -> None:
 def test_the_menu_leads_the_cell_to_the_queue(world: Any) -> None:
     assert 'href="/courriels/"' in client_for(world.acss).get("/").content.decode()
     assert 'href="/courriels/"' not in client_for(world.ars_ara).get("/").content.decode()
+
+
+def test_the_home_page_of_the_cell_counts_what_waits(world: Any) -> None:
+    receive(mail("Un"))
+    receive(mail("Deux"))
+    home = client_for(world.hfds).get("/").content.decode()
+    assert 'data-testid="work-emails" data-count="2"' in home
+    assert "courriels à trier" in home
+    assert 'data-testid="work-emails"' not in client_for(world.ars_ara).get("/").content.decode()
