@@ -11,6 +11,7 @@ from vigie.cases.demo import demo_cases_progress
 from vigie.declarations.demo import demo_declarations_load
 from vigie.directory.demo import demo_load
 from vigie.directory.models import Role
+from vigie.oncall.demo import demo_rota_load
 from vigie.portal.demo import demo_portal_load
 
 
@@ -19,6 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = demo_load()
+        rota = demo_rota_load()
+        if rota:
+            self.stdout.write(f"{rota} demo on-call shifts recorded (FSSI and cell).")
         created = demo_declarations_load()
         if created:
             self.stdout.write(f"{created} demo declarations submitted (e-mails under var/mail).")
