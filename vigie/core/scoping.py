@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.apps import apps
-from django.db import models
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import connection, models
+from django.utils import timezone
 
 from vigie.core.roles import Role
 
@@ -104,6 +104,66 @@ _DIRECTOR = "~director"
 _TOTP = "~totp"
 _RECOVERY_CODES = "~recovery_codes"
 
+ScopeRow = tuple[str, int | None, int | None, int | None]
+_SCOPE_SQL: str | None = None
+
+
+def _scope_sql() -> str:
+    """The one fixed statement behind every request's scope, written once from the models'
+    tables: the active memberships, the active structures directed and the second factors
+    set up (read by the MFA middleware; the authenticator's id rides in structure_id).
+    Built by hand rather than by the ORM, which compiled it anew on every request."""
+    global _SCOPE_SQL
+    if _SCOPE_SQL is None:
+        from allauth.mfa.models import Authenticator
+
+        # The directory's models, by name: core sits beneath the apps (no import of them).
+        membership = apps.get_model("directory", "Membership")._meta
+        structure = apps.get_model("directory", "Structure")._meta
+        authenticator = Authenticator._meta
+
+        def col(meta: Any, name: str) -> str:
+            return f'"{meta.get_field(name).column}"'
+
+        _SCOPE_SQL = f"""
+            SELECT {col(membership, "role")}, {col(membership, "structure")},
+                   {col(membership, "region")}, {col(membership, "vendor")}
+              FROM "{membership.db_table}"
+             WHERE {col(membership, "user")} = %(user)s
+               AND {col(membership, "starts_at")} <= %(now)s
+               AND ({col(membership, "revoked_at")} IS NULL
+                    OR {col(membership, "revoked_at")} > %(now)s)
+            UNION ALL
+            SELECT '{_DIRECTOR}', {col(structure, "id")}, NULL, NULL
+              FROM "{structure.db_table}"
+             WHERE {col(structure, "director")} = %(user)s AND {col(structure, "is_active")}
+            UNION ALL
+            SELECT CASE WHEN {col(authenticator, "type")} = %(totp)s THEN '{_TOTP}'
+                        ELSE '{_RECOVERY_CODES}' END,
+                   {col(authenticator, "id")}, NULL, NULL
+              FROM "{authenticator.db_table}"
+             WHERE {col(authenticator, "user")} = %(user)s
+               AND {col(authenticator, "type")} IN (%(totp)s, %(recovery_codes)s)
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+    return _SCOPE_SQL
+
+
+def _scope_rows(user_id: int) -> list[ScopeRow]:
+    """(role or marker, structure_id, region_id, vendor_id) rows of ``user_id``'s scope."""
+    from allauth.mfa.models import Authenticator
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _scope_sql(),
+            {
+                "user": user_id,
+                "now": timezone.now(),
+                "totp": Authenticator.Type.TOTP.value,
+                "recovery_codes": Authenticator.Type.RECOVERY_CODES.value,
+            },
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
 
 def scope_for(user: User | AnonymousUser | None) -> Scope:
     """Compute (and cache on the user object) the scope of ``user``."""
@@ -113,12 +173,6 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     if cached is not None:
         return cached
 
-    from allauth.mfa.models import Authenticator
-
-    # The directory's models, by name: core sits beneath the apps (no import of them).
-    Membership = apps.get_model("directory", "Membership")
-    Structure = apps.get_model("directory", "Structure")
-
     roles: set[str] = set()
     declarant: set[int] = set()
     member: set[int] = set()
@@ -127,59 +181,24 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     directed: set[int] = set()
     has_totp = False
     mfa_ids: set[int] = set()
-    # One round trip for every request: the memberships, the structures directed and
-    # the second factors set up (read by the MFA middleware; the id rides in structure_id).
-    memberships = (
-        Membership.objects.active()
-        .filter(user_id=user.pk)
-        .order_by()
-        .values_list("role", "structure_id", "region_id", "vendor_id")
-    )
-    directs = (
-        Structure.objects.filter(director_id=user.pk, is_active=True)
-        .order_by()
-        .annotate(
-            role=Value(_DIRECTOR),
-            region_id=Value(None, IntegerField()),
-            vendor_id=Value(None, IntegerField()),
-        )
-        .values_list("role", "pk", "region_id", "vendor_id")
-    )
-    second_factors = (
-        Authenticator.objects.filter(
-            user_id=user.pk,
-            type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES],
-        )
-        .order_by()
-        .annotate(
-            role=Case(
-                When(type=Authenticator.Type.TOTP, then=Value(_TOTP)),
-                default=Value(_RECOVERY_CODES),
-            ),
-            structure_id=F("pk"),
-            region_id=Value(None, IntegerField()),
-            vendor_id=Value(None, IntegerField()),
-        )
-        .values_list("role", "structure_id", "region_id", "vendor_id")
-    )
-    rows = memberships.union(directs, second_factors, all=True)
-    for role, structure_id, region_id, vendor_id in rows:
+    # One round trip for every request.
+    for role, structure_id, region_id, vendor_id in _scope_rows(user.pk):
         if role in (_TOTP, _RECOVERY_CODES):
             has_totp = has_totp or role == _TOTP
-            mfa_ids.add(structure_id)
+            mfa_ids.add(structure_id)  # type: ignore[arg-type]
             continue
         if role == _DIRECTOR:
-            directed.add(structure_id)
+            directed.add(structure_id)  # type: ignore[arg-type]
             continue
         roles.add(role)
         if role == Role.DECLARANT:
-            declarant.add(structure_id)
+            declarant.add(structure_id)  # type: ignore[arg-type]
         elif role == Role.STRUCTURE_MEMBER:
-            member.add(structure_id)
+            member.add(structure_id)  # type: ignore[arg-type]
         elif role == Role.ARS_OFFICER:
-            regions.add(region_id)
+            regions.add(region_id)  # type: ignore[arg-type]
         elif role == Role.VENDOR_CONTACT:
-            vendors.add(vendor_id)
+            vendors.add(vendor_id)  # type: ignore[arg-type]
     if directed:
         roles.add(Role.DECLARANT)
         declarant |= directed
