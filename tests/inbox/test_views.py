@@ -127,6 +127,7 @@ def test_the_case_page_shows_its_e_mails_to_its_full_readers(world: Any, civil: 
         assert "Les journaux du pare-feu sont joints." in html
         assert "pare-feu.pdf" in html
         assert "1 courriel est arrivé" in html
+        assert "viennent de l’extérieur de Vigie" in html
 
 
 def test_the_case_page_of_a_military_hospital_keeps_its_e_mails_from_the_ars(
