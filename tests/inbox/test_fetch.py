@@ -222,3 +222,21 @@ def test_a_mailbox_that_cannot_be_read_shows_on_the_queue(
     assert 'data-testid="mailbox-failing"' in html
     assert "La boîte du FSSI n’a pas pu être relevée" in html
     assert "Boîte de la cellule : relevée le" in html
+
+
+def test_nul_characters_in_a_message_do_not_block_the_mailbox(world: Any, fssi_box: Any) -> None:
+    import base64
+
+    # A text part whose decoded content holds NUL characters (PostgreSQL text cannot).
+    body = base64.b64encode(b"Journal\x00 du pare-feu\x00").decode()
+    raw = (
+        "From: rssi@chu-lyon.fr\r\nTo: ssi@sg.social.gouv.fr\r\nSubject: Journal\r\n"
+        "Message-ID: <nul@chu-lyon.fr>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{body}\r\n"
+    ).encode()
+    fssi_box.deliver(raw)
+    fssi_box.deliver(mail("Le suivant"))
+    assert fetch(fssi_box).stored == 2
+    assert InboundMessage.objects.get(subject="Journal").body == "Journal du pare-feu"
+    assert fssi_box.flags() == [PROCESSED_KEYWORD, PROCESSED_KEYWORD]

@@ -120,7 +120,7 @@ def _attachment_name(part: EmailMessage, index: int) -> str:
             return f"message-{index}.eml"
         extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
         name = f"piece-jointe-{index}{extension}"
-    return " ".join(name.split())
+    return " ".join(name.replace("\x00", "").split())
 
 
 def _attachment_bytes(part: EmailMessage) -> bytes:
@@ -140,12 +140,27 @@ def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
         yield from _leaves(child)  # type: ignore[arg-type]
 
 
+TEXT_FIELDS = ("message_id", "sender", "sender_address", "recipients", "subject", "body", "error")
+
+
 def message_parse(raw: bytes) -> ParsedMessage:
     """What Vigie keeps of ``raw``; ``error`` says why it could not be read, if so."""
     try:
-        return _parse(raw)
+        parsed = _parse(raw)
     except Exception as exc:  # the parser's own bugs included: keep the raw message
-        return ParsedMessage(error=f"{type(exc).__name__}: {exc}"[:500])
+        parsed = ParsedMessage(error=f"{type(exc).__name__}: {exc}"[:500])
+    # PostgreSQL text cannot hold NUL characters (a decoded part may carry them).
+    for name in (
+        "message_id",
+        "sender",
+        "sender_address",
+        "recipients",
+        "subject",
+        "body",
+        "error",
+    ):
+        setattr(parsed, name, getattr(parsed, name).replace("\x00", ""))
+    return parsed
 
 
 def _parse(raw: bytes) -> ParsedMessage:

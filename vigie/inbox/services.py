@@ -112,15 +112,21 @@ def _store_attachments(message: InboundMessage, parsed: ParsedMessage) -> None:
 
 @transaction.atomic
 def message_receive(
-    *, mailbox: str, raw: bytes, headers_only: bool = False, size: int | None = None
+    *,
+    mailbox: str,
+    raw: bytes,
+    headers_only: bool = False,
+    size: int | None = None,
+    unreadable: str = "",
 ) -> tuple[InboundMessage, bool]:
     """Store one fetched message and attach it to its case or queue it to be sorted.
     Returns (message, created): a duplicate (same Message-ID) is not stored again.
 
     ``headers_only``: the message was too large (``size`` bytes) and only its headers were
-    fetched; it is queued with a note that the whole of it stays on the server."""
+    fetched; it is queued with a note that the whole of it stays on the server.
+    ``unreadable``: storing it as read failed (why): it is kept raw, to be sorted."""
     Mailbox(mailbox)  # a known mailbox, or ValueError
-    parsed = message_parse(raw)
+    parsed = ParsedMessage(error=unreadable) if unreadable else message_parse(raw)
     key = dedupe_key(parsed.message_id, raw)
     existing = InboundMessage.objects.filter(dedupe_key=key).first()
     if existing is not None:

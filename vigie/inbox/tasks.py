@@ -12,10 +12,12 @@ from __future__ import annotations
 import imaplib
 import logging
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from procrastinate.contrib.django import app
 
 from vigie.inbox.imap import MailboxConfig, MailboxError, MailboxSession, mailbox_configs
@@ -42,18 +44,32 @@ def mailbox_fetch(config: MailboxConfig, *, limit: int | None = None) -> FetchRe
             size = session.size(uid)
             too_large = size > settings.VIGIE_INBOX_MAX_MESSAGE_BYTES
             raw = session.fetch(uid, headers_only=too_large)
-            with transaction.atomic():
-                _message, created = message_receive(
-                    mailbox=config.box, raw=raw, headers_only=too_large, size=size
-                )
-                # Runs once the message is committed (at once when no outer transaction).
-                transaction.on_commit(lambda uid=uid: session.mark_processed(uid))  # type: ignore[misc]
+            receive = partial(
+                message_receive, mailbox=config.box, raw=raw, headers_only=too_large, size=size
+            )
+            try:
+                created = _store(receive, session, uid)
+            except (OperationalError, InterfaceError, OSError):
+                raise  # the database or the storage is away: try again at the next run
+            except Exception as exc:
+                # Something in this message itself: keep it raw for a person rather than
+                # stop the mailbox at it run after run.
+                report.errors.append(type(exc).__name__)
+                created = _store(partial(receive, unreadable=type(exc).__name__), session, uid)
             if created:
                 report.stored += 1
             else:
                 report.duplicates += 1
             report.marked += 1
     return report
+
+
+def _store(receive: Callable[[], tuple[object, bool]], session: MailboxSession, uid: str) -> bool:
+    with transaction.atomic():
+        _message, created = receive()
+        # Runs once the message is committed (at once when no outer transaction).
+        transaction.on_commit(lambda: session.mark_processed(uid))
+    return created
 
 
 @app.periodic(cron="* * * * *", periodic_id="inbox_fetch")
