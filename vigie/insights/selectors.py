@@ -32,9 +32,28 @@ def _label(kind: str, case: Case) -> str:
     return str(ObligationKind(kind).label)
 
 
+# case_obligations' rows, per reader, on the case object: the case page asks three times
+# (header deadlines, insights block, what is pending before closing) for one request.
+_MEMO = "_vigie_obligations"
+
+
+def obligations_forget(case: Case) -> None:
+    """Drop the rows memoised on ``case`` (after its obligations were written)."""
+    vars(case).pop(_MEMO, None)
+
+
 def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
     """What the clock says the case owes, with what was recorded (rows appear with the
-    periodic task or the first record; until then the clock alone is shown)."""
+    periodic task or the first record; until then the clock alone is shown). Computed once
+    per case object and reader; each caller gets its own copies of the rows."""
+    memo = vars(case).setdefault(_MEMO, {})
+    key = getattr(user, "pk", None)
+    if key not in memo:
+        memo[key] = _case_obligations(user, case)
+    return [dict(row) for row in memo[key]]
+
+
+def _case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
     owed = owed_by_declaration(case.declaration, health_products=case.involves_health_products)
     stored = {
         o.kind: o

@@ -29,6 +29,7 @@ from vigie.insights.clock import owed_by_declaration, structure_zone
 from vigie.insights.correlation import find_clusters, window_days
 from vigie.insights.indicators import normalise
 from vigie.insights.models import Cluster, Indicator, Obligation, ObligationKind
+from vigie.insights.selectors import obligations_forget
 from vigie.notifications.services import notification_create
 
 # The cell's view of cases, for work done by the worker on its behalf.
@@ -94,12 +95,14 @@ def obligations_sync(*, case: Case) -> list[Obligation]:
                 if changed:
                     obligation.save(update_fields=changed)
             result.append(obligation)
+    obligations_forget(case)
     return sorted(result, key=lambda o: (o.due_at, o.pk))
 
 
 @transaction.atomic
 def obligation_record(*, case: Case, by: User, kind: str, done_at: datetime) -> Obligation:
     """Record when a notification was made (staff handling the case), on the timeline."""
+    obligations_forget(case)
     case = case_lock(case)
     workflow.action_check("obligation", scope_for(by), case)
     if done_at > timezone.now() + timedelta(minutes=5):
@@ -117,6 +120,7 @@ def obligation_record(*, case: Case, by: User, kind: str, done_at: datetime) -> 
     obligation.done_at = done_at
     obligation.done_by = by
     obligation.save(update_fields=["done_at", "done_by"])
+    obligations_forget(case)
     TimelineEvent.objects.create(
         case=case,
         actor=by,
