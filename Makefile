@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench system-deps system-deps-test venv messages stop-db clean
+.PHONY: run test soak lint bench bench-cuts system-deps system-deps-test venv messages stop-db clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: system-deps-test $(STAMP) messages
 	DATABASE_URL=postgres://typecheck@localhost/none $(VENV)/bin/mypy vigie
 	@scripts/test.sh $(PYTEST_ARGS)
 
+## make soak: the multi-node test at length (VIGIE_SOAK=1): 400 declarations through two
+## gunicorn nodes and two workers, one of each killed, PostgreSQL restarted twice (once as
+## after a crash); prints the counts. `make test` runs a short version.
+soak: system-deps-test $(STAMP) messages
+	VIGIE_SOAK=1 scripts/test.sh tests/ops/test_multinode.py -q -p no:cacheprovider
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -46,6 +52,10 @@ lint: $(STAMP)
 ## gunicorn and the worker; measures, then writes BENCHMARKS.md. See bench/run.sh.
 bench: system-deps $(STAMP) messages
 	@bench/run.sh
+
+## make bench-cuts: issue 18's before/after, in process, on a throwaway cluster (bench/cuts.py).
+bench-cuts: $(STAMP)
+	@bench/cuts.sh
 
 stop-db:
 	@$(PY) scripts/pgcluster.py stop var/pg
