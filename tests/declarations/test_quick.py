@@ -100,7 +100,7 @@ def test_the_case_shows_what_is_missing_until_the_declarant_completes_it(world: 
     declaration = _quick(world)
     case = Case.objects.get(declaration=declaration)
     case_page = client_for(world.acss).get(f"/dossiers/{case.pk}/").content.decode()
-    assert "Déclaration rapide : reste à compléter" in case_page
+    assert "Déclaration transmise avec ses premiers éléments : reste à compléter" in case_page
     assert "Systèmes touchés" in case_page
 
     client = client_for(world.declarant_lyon_lab)
