@@ -21,7 +21,8 @@ if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
 fi
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
-$PY manage.py procrastinate worker &
+# The worker starts itself again after a database outage (vigie/ops/management/commands/worker.py).
+$PY manage.py worker &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 echo "Vigie: http://127.0.0.1:8000"

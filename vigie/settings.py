@@ -58,7 +58,8 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": env_int("VIGIE_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": query,
+        # A database that does not answer fails fast: the page says 503, the worker waits.
+        "OPTIONS": {"connect_timeout": env_int("VIGIE_DB_CONNECT_TIMEOUT", 5), **query},
     }
 
 
@@ -337,8 +338,21 @@ else:
 DEFAULT_FROM_EMAIL = env("VIGIE_FROM_EMAIL", "Vigie <ne-pas-repondre@vigie.sante.gouv.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# A job whose worker sent no heartbeat for this long is considered dead and retried.
-VIGIE_STALLED_JOB_SECONDS = env_int("VIGIE_STALLED_JOB_SECONDS", 300)
+# Background jobs (Procrastinate, `manage.py worker`). Each worker writes a heartbeat every
+# VIGIE_WORKER_HEARTBEAT_SECONDS; one silent for VIGIE_STALLED_JOB_SECONDS is dead: its
+# running jobs are retried (core.retry_stalled_jobs) and its row pruned. That check and the
+# e-mail outbox sweep (rows still pending after VIGIE_EMAIL_SWEEP_SECONDS) run every
+# VIGIE_HOUSEKEEPING_SECONDS.
+VIGIE_WORKER_HEARTBEAT_SECONDS = env_int("VIGIE_WORKER_HEARTBEAT_SECONDS", 10)
+VIGIE_STALLED_JOB_SECONDS = env_int("VIGIE_STALLED_JOB_SECONDS", 60)
+VIGIE_HOUSEKEEPING_SECONDS = env_int("VIGIE_HOUSEKEEPING_SECONDS", 60)
+VIGIE_EMAIL_SWEEP_SECONDS = env_int("VIGIE_EMAIL_SWEEP_SECONDS", 600)
+if VIGIE_STALLED_JOB_SECONDS < 3 * VIGIE_WORKER_HEARTBEAT_SECONDS:
+    raise RuntimeError("VIGIE_STALLED_JOB_SECONDS must be at least 3 heartbeats")
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": float(VIGIE_WORKER_HEARTBEAT_SECONDS),
+    "stalled_worker_timeout": float(VIGIE_STALLED_JOB_SECONDS),
+}
 
 # /readyz: a worker heartbeat at most this old, no e-mail pending longer than this, and
 # the result reused this long by the process (a flood of probes costs one round of checks).

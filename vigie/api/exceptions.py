@@ -18,6 +18,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler, set_rollback
 
+from vigie.core.unavailable import RETRY_AFTER_SECONDS, database_unavailable, unavailable_detail
+
 logger = logging.getLogger("vigie.api")
 
 
@@ -66,6 +68,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
         return validation_response(field_errors(exc.detail))
+
+    if database_unavailable(exc):
+        set_rollback()
+        return Response(
+            {"detail": unavailable_detail()},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     response = exception_handler(exc, context)
     if response is None:

@@ -94,3 +94,12 @@ def on_app_ready(app: App) -> None:
     manager.batch_defer_jobs_async = batch_defer_jobs_async  # type: ignore[method-assign]
     middleware = [*app.worker_defaults.get("worker_middleware", []), job_log_middleware]
     app.worker_defaults = {**app.worker_defaults, "worker_middleware": middleware}
+
+
+def every(seconds: int) -> str:
+    """A Procrastinate cron for "every ``seconds``": a sixth field (seconds) under a
+    minute, whole minutes above (croniter's syntax)."""
+    if seconds < 60:
+        return f"* * * * * */{max(1, seconds)}"
+    minutes = max(1, round(seconds / 60))
+    return "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"

@@ -8,6 +8,8 @@ from django.conf import settings
 from procrastinate import JobContext
 from procrastinate.contrib.django import app
 
+from vigie.core.jobs import every
+
 
 async def stalled_jobs_retry(
     manager: Any, *, seconds: float, queue: str | None = None
@@ -20,7 +22,7 @@ async def stalled_jobs_retry(
     return [job.id for job in stalled if job.id is not None]
 
 
-@app.periodic(cron="*/5 * * * *", periodic_id="retry_stalled_jobs")
+@app.periodic(cron=every(settings.VIGIE_HOUSEKEEPING_SECONDS), periodic_id="retry_stalled_jobs")
 @app.task(name="core.retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
     assert context.app is not None
