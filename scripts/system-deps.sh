@@ -19,6 +19,8 @@ if [ "$mode" = "test" ]; then
   # Debian does not start the system service where policy-rc.d forbids it (containers).
   [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
   command -v openssl >/dev/null || missing+=(openssl)
+  # Validates deploy/Caddyfile (tests/ops/test_deploy.py); the service is not started.
+  command -v caddy >/dev/null || missing+=(caddy)
 fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,31 @@
+"""gunicorn's settings for a Vigie web node (deploy/entrypoint.sh web), from the
+environment: VIGIE_BIND (0.0.0.0:8000), VIGIE_WEB_WORKERS (2 per core + 1),
+VIGIE_WEB_TIMEOUT (60 s), VIGIE_FORWARDED_ALLOW_IPS (the reverse proxy's address)."""
+
+import multiprocessing
+import os
+
+from prometheus_client import multiprocess
+
+bind = os.environ.get("VIGIE_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("VIGIE_WEB_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+timeout = int(os.environ.get("VIGIE_WEB_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# A worker restarted now and then: memory growth never accumulates.
+max_requests = 2000
+max_requests_jitter = 200
+# No access log: Vigie logs each request itself, without the query string (vigie/core/logs.py).
+accesslog = None
+errorlog = "-"
+# Heartbeat files in memory, not on a container's overlay file system.
+SHM = "/dev/shm"  # noqa: S108 (gunicorn's recommendation for containers)
+worker_tmp_dir = SHM if os.path.isdir(SHM) else None
+# X-Forwarded-* trusted from the reverse proxy only.
+forwarded_allow_ips = os.environ.get("VIGIE_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):  # gunicorn calls it when a worker exits
+    # A dead worker's metric files are merged, not counted twice (prometheus_client).
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
