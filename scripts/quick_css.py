@@ -61,7 +61,7 @@ def build() -> str:
 
         def rebase(match: re.Match[str], origin: str = origin) -> str:
             target = posixpath.normpath(posixpath.join(origin, match.group(1)))
-            return f"url({posixpath.relpath(target, 'declarations')})"
+            return f"url({posixpath.relpath('/' + target, '/declarations')})"
 
         chunks.append(URL.sub(rebase, FONT_FACE.sub(_font_face, text)))
     chunks.append(EXTRA.strip())
