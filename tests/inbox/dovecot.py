@@ -143,6 +143,10 @@ service stats {{
         password = secrets.token_urlsafe(12)
         with self.passwd.open("a") as handle:
             handle.write(f"{user}:{{PLAIN}}{password}\n")
+        # Dovecot rereads the passwd file when its modification time changes, to the
+        # second: two mailboxes made within one second must still be seen.
+        self._stamp = max(getattr(self, "_stamp", 0) + 1, int(time.time()) + 1)
+        os.utime(self.passwd, (self._stamp, self._stamp))
         return user, password
 
     def settings(self, user: str, password: str, *, tls: str = "none") -> dict[str, Any]:
@@ -160,7 +164,17 @@ service stats {{
 
     def client(self, user: str, password: str) -> imaplib.IMAP4:
         """A plain session of our own, to deliver messages and look at the mailbox."""
-        client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        client.starttls(ssl_context=ssl.create_default_context(cafile=str(self.cert)))
-        client.login(user, password)
-        return client
+        for attempt in range(5):
+            client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+            client.starttls(ssl_context=ssl.create_default_context(cafile=str(self.cert)))
+            try:
+                client.login(user, password)
+            except imaplib.IMAP4.error:
+                # A mailbox made an instant ago: Dovecot may not have reread the file.
+                client.shutdown()
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
+            else:
+                return client
+        raise AssertionError("unreachable")
