@@ -9,11 +9,17 @@ from django.test import Client
 from tests.factories import world_build
 from vigie.api.services import api_token_create, integration_account_create
 from vigie.declarations.models import IncidentType
+from vigie.declarations.reference import typology_load
+from vigie.directory.reference import reference_load
 
 with connection.cursor() as cursor:
     cursor.execute(
         "TRUNCATE procrastinate_jobs, procrastinate_workers, procrastinate_periodic_defers CASCADE"
     )
+# The copied test database may have been flushed by a transactional test run before
+# this one: load the reference data (idempotent) rather than count on it.
+reference_load()
+typology_load()
 world = world_build()
 portal = integration_account_create(email="portail@signalement.test", name="Portail")
 _token, key = api_token_create(user=portal, name="burst", by=None)
