@@ -454,6 +454,41 @@ class StartForm(DsfrBaseForm):
             field.initial = structures[0].pk
 
 
+# The first facts of an incident, asked the same way by the quick declaration (the
+# structure, on a phone) and by the cell taking a declaration for it (taken_forms.py).
+def incident_type_field(label: Any) -> Any:
+    """The incident type; its queryset is set by the form (incident_types_for)."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=IncidentType.objects.none(),
+        empty_label=_("Choose the closest"),
+        error_messages={"required": _("Choose the kind of incident (the closest one).")},
+    )
+
+
+def one_line_field(help_text: Any = "") -> Any:
+    return forms.CharField(
+        label=_("What is happening, in one line"),
+        max_length=500,
+        help_text=help_text,
+        error_messages={"required": _("Say in one line what is happening.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def care_impact_field() -> Any:
+    return forms.ChoiceField(
+        label=_("Is patient care affected?"),
+        choices=[
+            (CareImpact.ACTUAL, _("Yes, care is affected")),
+            (CareImpact.POTENTIAL, _("Not yet, but it could be")),
+            (CareImpact.NONE, _("No")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether patient care is affected.")},
+    )
+
+
 class QuickForm(DsfrBaseForm):
     """The first minute of a declaration, on a phone: who calls back and how, what is
     happening, whether care is affected, whether help is needed now. Everything else
@@ -478,29 +513,9 @@ class QuickForm(DsfrBaseForm):
         error_messages={"required": _("Give a phone number to call you back.")},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    incident_type = forms.ModelChoiceField(
-        label=_("What kind of incident"),
-        queryset=IncidentType.objects.none(),
-        empty_label=_("Choose the closest"),
-        error_messages={"required": _("Choose the kind of incident (the closest one).")},
-    )
-    description = forms.CharField(
-        label=_("What is happening, in one line"),
-        max_length=500,
-        help_text=_("For example: servers encrypted, ransom note on the screens."),
-        error_messages={"required": _("Say in one line what is happening.")},
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    care_impact = forms.ChoiceField(
-        label=_("Is patient care affected?"),
-        choices=[
-            (CareImpact.ACTUAL, _("Yes, care is affected")),
-            (CareImpact.POTENTIAL, _("Not yet, but it could be")),
-            (CareImpact.NONE, _("No")),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Say whether patient care is affected.")},
-    )
+    incident_type = incident_type_field(_("What kind of incident"))
+    description = one_line_field(_("For example: servers encrypted, ransom note on the screens."))
+    care_impact = care_impact_field()
     urgent_help = forms.TypedChoiceField(
         label=_("Do you need help now?"),
         choices=[("1", _("Yes, urgently")), ("0", _("No, not right now"))],

@@ -25,6 +25,7 @@ from vigie.core.forms import form_add_service_errors
 from vigie.declarations import selectors
 from vigie.declarations.forms import STEP_FORMS, QuickForm
 from vigie.declarations.models import Declaration
+from vigie.declarations.selectors import field_label
 from vigie.declarations.services import (
     DeclarationIncomplete,
     completable,
@@ -110,13 +111,7 @@ def _missing(declaration: Declaration) -> list[dict[str, Any]]:
     rows = []
     for number, step in enumerate(STEPS, start=1):
         names = grouped.get(step.slug, {})
-        labels = []
-        for name in names:
-            if name.startswith("step:"):
-                continue
-            model_field: Any = Declaration._meta.get_field(name)
-            label = str(model_field.verbose_name)
-            labels.append(label[:1].upper() + label[1:])
+        labels = [field_label(name) for name in names if not name.startswith("step:")]
         rows.append(
             {
                 "step": step,

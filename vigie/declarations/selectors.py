@@ -184,6 +184,13 @@ def _display(declaration: Declaration, name: str, tz: ZoneInfo) -> str:
     return str(value)
 
 
+def field_label(name: str) -> str:
+    """A declaration field's label as shown on its own (capitalised verbose name)."""
+    model_field: Any = Declaration._meta.get_field(name)
+    label = str(model_field.verbose_name)
+    return label[:1].upper() + label[1:]
+
+
 def declaration_sections(
     declaration: Declaration, problems: dict[str, str] | None = None
 ) -> list[StepSection]:
@@ -195,12 +202,10 @@ def declaration_sections(
         step_problems = grouped.get(step.slug, {})
         section = StepSection(step=step, number=number, problems=step_problems)
         for name in step.fields:
-            model_field: Any = Declaration._meta.get_field(name)
-            label = str(model_field.verbose_name)
             section.rows.append(
                 FieldRow(
                     name=name,
-                    label=label[:1].upper() + label[1:],
+                    label=field_label(name),
                     value=_display(declaration, name, tz),
                     problem=step_problems.get(name, ""),
                 )
@@ -222,11 +227,8 @@ def declaration_with_content(user: Any, pk: int) -> Declaration | None:
 def missing_labels(declaration: Declaration) -> list[str]:
     """The labels of the fields a submission normally needs and this (quick) declaration
     still misses, in the form's order."""
-    labels = []
-    for name in declaration_problems(declaration):
-        if name.startswith("step:"):
-            continue
-        model_field: Any = Declaration._meta.get_field(name)
-        label = str(model_field.verbose_name)
-        labels.append(label[:1].upper() + label[1:])
-    return labels
+    return [
+        field_label(name)
+        for name in declaration_problems(declaration)
+        if not name.startswith("step:")
+    ]

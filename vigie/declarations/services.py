@@ -199,6 +199,19 @@ def declaration_submit(
     return _submit(_locked_draft(declaration, by), by, at)
 
 
+def _recipient(declaration: Declaration, route: Route) -> DeclarationRecipient:
+    """The record of one entity alerted (at submission, or when completed facts concern
+    it later)."""
+    return DeclarationRecipient(
+        declaration=declaration,
+        kind=route.kind,
+        region=route.region,
+        email=route.email,
+        reasons=route.reasons,
+        notice_only=route.notice_only,
+    )
+
+
 def _submit(
     draft: Declaration,
     by: User,
@@ -211,15 +224,7 @@ def _submit(
     moment = at or timezone.now()
     routes = declaration_route(draft, at=moment)
     recipients = DeclarationRecipient.objects.bulk_create(
-        DeclarationRecipient(
-            declaration=draft,
-            kind=route.kind,
-            region=route.region,
-            email=route.email,
-            reasons=route.reasons,
-            notice_only=route.notice_only,
-        )
-        for route in routes
+        _recipient(draft, route) for route in routes
     )
     # Messages first, with a placeholder reference; the number is drawn last (see
     # reference_next), then the declaration and its case are written with it.
@@ -331,11 +336,9 @@ def may_complete(user: Any, declaration: Declaration) -> bool:
     """Who completes a submitted declaration: the structure's declarants, or the staff
     who handle it for them (the cell, the HFDS/FSSI; the defence chain for a military
     hospital)."""
-    if can_declare_for(user, declaration.structure) and not scope_for(user).has(
-        Role.API_INTEGRATION
-    ):
-        return True
     scope = scope_for(user)
+    if can_declare_for(user, declaration.structure) and not scope.has(Role.API_INTEGRATION):
+        return True
     if declaration.structure.is_military:
         return scope.has(Role.DEFENCE, Role.HFDS)
     return scope.has(Role.ACSS_ANALYST, Role.HFDS)
@@ -411,14 +414,7 @@ def _route_again(declaration: Declaration, at: datetime) -> None:
     for route in declaration_route(declaration, at=at):
         known = alerted.get(route.kind)
         if known is None:
-            DeclarationRecipient.objects.create(
-                declaration=declaration,
-                kind=route.kind,
-                region=route.region,
-                email=route.email,
-                reasons=route.reasons,
-                notice_only=route.notice_only,
-            )
+            _recipient(declaration, route).save()
             routes.append(route)
         elif known.notice_only and not route.notice_only:
             # A military hospital's ARS had the notice of existence; care is now

@@ -12,7 +12,8 @@ from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
 
 from vigie.declarations import selectors
-from vigie.declarations.models import CareImpact, Declaration, DeclarationSource, IncidentType
+from vigie.declarations.forms import care_impact_field, incident_type_field, one_line_field
+from vigie.declarations.models import Declaration, DeclarationSource
 from vigie.declarations.taken import TAKE_FIELDS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -56,28 +57,9 @@ class TakeForm(DsfrBaseForm):
         required=False,
         help_text=_("They receive the acknowledgement there."),
     )
-    incident_type = forms.ModelChoiceField(
-        label=_("Incident type"),
-        queryset=IncidentType.objects.none(),
-        empty_label=_("Choose the closest"),
-        error_messages={"required": _("Choose the kind of incident (the closest one).")},
-    )
-    description = forms.CharField(
-        label=_("What is happening, in one line"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Say in one line what is happening.")},
-    )
-    care_impact = forms.ChoiceField(
-        label=_("Is patient care affected?"),
-        choices=[
-            (CareImpact.ACTUAL, _("Yes, care is affected")),
-            (CareImpact.POTENTIAL, _("Not yet, but it could be")),
-            (CareImpact.NONE, _("No")),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Say whether patient care is affected.")},
-    )
+    incident_type = incident_type_field(_("Incident type"))
+    description = one_line_field()
+    care_impact = care_impact_field()
     urgent_help = forms.TypedChoiceField(
         label=_("Urgent help needed now?"),
         choices=[("1", _("Yes")), ("0", _("No"))],

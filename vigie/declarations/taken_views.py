@@ -4,13 +4,15 @@ and, for the structure, confirm it."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,7 +30,7 @@ from vigie.declarations.taken import (
     structures_to_take_for,
 )
 from vigie.declarations.taken_forms import StructureSearchForm, TakeForm
-from vigie.directory.models import User
+from vigie.directory.models import Structure, User
 
 RESULTS_SHOWN = 20
 
@@ -41,22 +43,32 @@ def _taker(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def structure_search(request: HttpRequest, link: Callable[[Structure], str]) -> dict[str, Any]:
+    """The search for the structure a declaration is taken for, shared by the cell's page
+    and the mailbox's (``link``: where a result leads): the form, at most RESULTS_SHOWN
+    results among the structures the person may take for, and whether there were more."""
+    form = StructureSearchForm(request.GET or None)
+    found = None
+    if form.is_bound and form.is_valid():
+        query = structures_to_take_for(request.user, form.cleaned_data["q"])
+        found = list(query[: RESULTS_SHOWN + 1])
+    return {
+        "form": form,
+        "results": None
+        if found is None
+        else [{"structure": s, "url": link(s)} for s in found[:RESULTS_SHOWN]],
+        "more": found is not None and len(found) > RESULTS_SHOWN,
+    }
+
+
 @login_required
 @require_safe
 def declaration_take_search(request: HttpRequest) -> HttpResponse:
-    user = _taker(request)
-    form = StructureSearchForm(request.GET or None)
-    results = None
-    if form.is_bound and form.is_valid():
-        results = list(structures_to_take_for(user, form.cleaned_data["q"])[: RESULTS_SHOWN + 1])
+    _taker(request)
     return render(
         request,
         "declarations/take_search.html",
-        {
-            "form": form,
-            "results": results[:RESULTS_SHOWN] if results is not None else None,
-            "more": results is not None and len(results) > RESULTS_SHOWN,
-        },
+        structure_search(request, lambda s: reverse("declarations:take_for", args=[s.finess])),
     )
 
 

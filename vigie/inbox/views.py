@@ -26,7 +26,8 @@ from vigie.declarations.models import DeclarationSource
 from vigie.declarations.selectors import structure_timezone
 from vigie.declarations.services import DeclarationIncomplete
 from vigie.declarations.taken import structures_to_take_for
-from vigie.declarations.taken_forms import StructureSearchForm, TakeForm
+from vigie.declarations.taken_forms import TakeForm
+from vigie.declarations.taken_views import structure_search
 from vigie.directory.models import User
 from vigie.inbox import selectors
 from vigie.inbox.forms import AttachForm, DismissForm
@@ -193,19 +194,16 @@ def declare_search(request: HttpRequest, pk: int) -> HttpResponse:
     """Which structure the message is about: those writing from the sender's domain, or
     a search by name, town or FINESS number."""
     message = _to_sort_or_404(request, pk)
-    form = StructureSearchForm(request.GET or None)
-    results = None
-    if form.is_bound and form.is_valid():
-        results = list(structures_to_take_for(request.user, form.cleaned_data["q"])[:21])
+    search = structure_search(
+        request, lambda s: reverse("inbox:declare_for", args=[message.pk, s.finess])
+    )
     return render(
         request,
         "inbox/declare_search.html",
         {
             "message": message,
-            "form": form,
             "suggested": selectors.structures_of_sender(request.user, message),
-            "results": results[:20] if results is not None else None,
-            "more": results is not None and len(results) > 20,
+            **search,
         },
     )
 
