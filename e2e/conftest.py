@@ -118,10 +118,16 @@ def tick(page: Any, target: Any) -> None:
     assert box.is_checked()
 
 
+def accordion_of(page: Any, form: Any) -> Any:
+    """The accordion of the case page's "your actions" panel holding ``form`` (its title
+    names the action)."""
+    return page.locator("[data-testid=actions-panel] .fr-accordion").filter(has=form)
+
+
 def open_action(page: Any, form: Any) -> Any:
     """Unfold the accordion of the case page's "your actions" panel holding ``form``
     (only the most pressing action is unfolded when the page opens)."""
-    section = page.locator("[data-testid=actions-panel] .fr-accordion").filter(has=form)
+    section = accordion_of(page, form)
     if section.count() and not form.is_visible():
         section.locator(".fr-accordion__btn").first.click()
         form.wait_for(state="visible")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import (
+    accordion_of,
     givors_people,
     member,
     open_action,
@@ -67,11 +68,6 @@ def action_form(page: Any, button: str) -> Any:
         has=page.get_by_role("button", name=button, exact=True, include_hidden=True)
     )
     return open_action(page, form)
-
-
-def accordion_of(page: Any, form: Any) -> Any:
-    """The accordion of the "your actions" panel holding ``form`` (its title names it)."""
-    return page.locator(".fr-accordion").filter(has=form)
 
 
 def choose(page: Any, scope: Any, label: str) -> None:

@@ -249,10 +249,9 @@ def _page(
     staff_parties = set(workflow.staff_parties(scope, case))
     take_form = release_form = None
     if "take" in available and not staff_parties <= held:
-        take_form = bound if bound is not None and bound.key == "take" else None
-        take_form = take_form or TakeForm(initial=initial, key="take")
+        take_form = form("take", TakeForm)
     if "release" in available and held:
-        release_form = TakeForm(initial=initial, key="release")
+        release_form = form("release", TakeForm)
     declaration = case.declaration
     structure_tz = declaration_selectors.structure_timezone(case.structure).key
     panel = _panel(case, forms, agree_forms)

@@ -243,13 +243,9 @@ def _defence_on_military(scope: Scope, case: Case) -> bool:
     return case.is_military and scope.has("defence")
 
 
-def _may_take(scope: Scope, case: Case) -> bool:
-    return bool(staff_parties(scope, case))
-
-
-def _may_release(scope: Scope, case: Case) -> bool:
-    # Whoever may take the case may step back from it; whether it holds it now is a
-    # condition checked on the locked case by the service.
+def _staff_party(scope: Scope, case: Case) -> bool:
+    # Whoever may take the case may step back from it (stepping back from a case one is
+    # not on does nothing).
     return bool(staff_parties(scope, case))
 
 
@@ -266,8 +262,8 @@ ACTIONS: dict[str, Action] = {
             frozenset({S.AWAITING_QUALIFICATION}),
             qualifier,
         ),
-        Action("take", gettext_lazy("Take the case in charge"), OPEN, _may_take),
-        Action("release", gettext_lazy("Step back from the case"), OPEN, _may_release),
+        Action("take", gettext_lazy("Take the case in charge"), OPEN, _staff_party),
+        Action("release", gettext_lazy("Step back from the case"), OPEN, _staff_party),
         Action("ask", gettext_lazy("Ask the declarant a question"), OPEN, handles),
         Action("answer", gettext_lazy("Answer a question"), OPEN, declares_for),
         Action(
