@@ -13,32 +13,24 @@ with CaptureQueriesContext in a separate, untimed pass.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigie.settings")
-os.environ["VIGIE_DEBUG"] = "0"
-os.environ.setdefault("VIGIE_ALLOWED_HOSTS", "testserver,localhost")
-os.environ.setdefault("VIGIE_LOG_LEVEL", "WARNING")
-
-import django
-
-django.setup()
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from bench import inproc  # sets Django up, DEBUG off
+from bench.inproc import Variant, patched
 from tests.core.scoping_reference import scope_rows_orm
 from tests.factories import UserMaker, declaration_draft, login_with_mfa, world_build
 from vigie.cases.models import Case
@@ -52,69 +44,10 @@ from vigie.notifications.templatetags import notification_tags
 
 ROUNDS = int(os.environ.get("BENCH_CUT_ROUNDS", "15"))
 PER_ROUND = int(os.environ.get("BENCH_CUT_CALLS", "30"))
-TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
-
-Variant = Callable[[], AbstractContextManager[Any]]
-
-
-@contextmanager
-def patched(module: Any, name: str, value: Any) -> Iterator[None]:
-    old = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, old)
-
-
-def backend_cpu_ms() -> float:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * TICK_MS
-
-
-def timed(call: Callable[[], Any], variant: Variant) -> tuple[float, float, float]:
-    """Mean wall, web CPU and PostgreSQL CPU (ms) of PER_ROUND calls under ``variant``."""
-    with variant():
-        call()  # warm this variant's path
-        pg0, cpu0, wall0 = backend_cpu_ms(), time.process_time(), time.perf_counter()
-        for _ in range(PER_ROUND):
-            call()
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        pg = backend_cpu_ms() - pg0
-    return wall * 1000 / PER_ROUND, cpu * 1000 / PER_ROUND, pg / PER_ROUND
-
-
-def queries(call: Callable[[], Any], variant: Variant) -> int:
-    with variant(), CaptureQueriesContext(connection) as captured:
-        call()
-    return len(captured.captured_queries)
 
 
 def compare(label: str, call: Callable[[], Any], before: Variant, after: Variant) -> None:
-    samples: dict[str, list[tuple[float, float, float]]] = {"before": [], "after": []}
-    for n in range(ROUNDS):
-        order = [("before", before), ("after", after)]
-        if n % 2:
-            order.reverse()
-        for name, variant in order:
-            samples[name].append(timed(call, variant))
-    medians = {
-        name: [statistics.median(s[i] for s in rows) for i in range(3)]
-        for name, rows in samples.items()
-    }
-    counts = {
-        name: queries(call, variant) for name, variant in [("before", before), ("after", after)]
-    }
-    b, a = medians["before"], medians["after"]
-    print(
-        f"| {label} | {b[0]:.2f} → {a[0]:.2f} (×{a[0] / b[0]:.2f}) "
-        f"| {b[1]:.2f} → {a[1]:.2f} (×{a[1] / b[1]:.2f}) "
-        f"| {b[2]:.2f} → {a[2]:.2f} | {counts['before']} → {counts['after']} |",
-        flush=True,
-    )
+    inproc.compare(label, call, before, after, rounds=ROUNDS, calls=PER_ROUND)
 
 
 def unread_uncapped(user: Any) -> int:
