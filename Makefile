@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak lint bench bench-cuts system-deps system-deps-test venv messages stop-db clean
+.PHONY: run test soak lint bench bench-full bench-cuts system-deps system-deps-test venv messages stop-db clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,10 +48,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	DATABASE_URL=postgres://typecheck@localhost/none $(VENV)/bin/mypy vigie
 
-## make bench: synthetic dataset (BENCH_STRUCTURES, BENCH_CASES) on a throwaway cluster,
-## gunicorn and the worker; measures, then writes BENCHMARKS.md. See bench/run.sh.
+## make bench: issue 18's targets as ratios, in one run on a throwaway cluster: a small
+## synthetic dataset (1 000 cases) measured, grown by the same generator to 50 000, served
+## by gunicorn and measured; writes BENCHMARKS.md. Sizes: BENCH_SMALL_CASES,
+## BENCH_SMALL_STRUCTURES, BENCH_CASES, BENCH_STRUCTURES. See bench/run.sh, bench/ratios.py.
 bench: system-deps $(STAMP) messages
 	@bench/run.sh
+
+## make bench-full: the same at full size, 10 000 → 1 000 000 cases.
+bench-full: system-deps $(STAMP) messages
+	@BENCH_SMALL_STRUCTURES=1000 BENCH_SMALL_CASES=10000 BENCH_STRUCTURES=100000 \
+	  BENCH_CASES=1000000 bench/run.sh
 
 ## make bench-cuts: issue 18's before/after, in process, on a throwaway cluster (bench/cuts.py).
 bench-cuts: $(STAMP)

@@ -2,7 +2,9 @@
 
 Rows go in through PostgreSQL COPY with triggers (pghistory) and foreign-key checks off
 for the loading session only. Sizes: BENCH_STRUCTURES (100 000), BENCH_CASES (1 000 000),
-spread over BENCH_YEARS (10) years ending now.
+spread over BENCH_YEARS (10) years ending now. Run again, it adds as many to what an
+earlier run made (bench/run.sh grows the small dataset into the large one so): the same
+distributions, new FINESS numbers and references.
 """
 
 from __future__ import annotations
@@ -24,14 +26,21 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import Exists, OuterRef  # noqa: E402
+from django.db.models import Count, Exists, OuterRef  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from vigie.cases.models import Case  # noqa: E402
 from vigie.declarations.models import DeclarationRecipient, IncidentType  # noqa: E402
 from vigie.directory.finess import OVERSEAS_PREFIXES, with_check_key  # noqa: E402
-from vigie.directory.models import Departement, Region, StructureKind, User, Vendor  # noqa: E402
+from vigie.directory.models import (  # noqa: E402
+    Departement,
+    Region,
+    Structure,
+    StructureKind,
+    User,
+    Vendor,
+)
 from vigie.insights.clock import owed_by_declaration  # noqa: E402
 from vigie.insights.models import Obligation  # noqa: E402
 from vigie.insights.services import SYNC_WINDOW, reminder_lead  # noqa: E402
@@ -91,15 +100,22 @@ def copy_rows(table: str, rows: Iterator[Row], total: int, now: datetime) -> Non
 
 
 def finess_numbers(departements: list[Departement], rng: random.Random) -> Callable[[Any], str]:
-    """A unique valid FINESS ET number in the given département, away from real ranges."""
+    """A unique valid FINESS ET number in the given département, away from real ranges,
+    after those an earlier run gave."""
     serials: dict[str, int] = {}
+    made = (
+        Structure.objects.filter(name__startswith="Structure bench")
+        .values("departement__code")
+        .annotate(n=Count("pk"))
+    )
+    taken = {row["departement__code"]: row["n"] for row in made}
     prefixes = {code: prefix for prefix, code in OVERSEAS_PREFIXES.items()}
 
     def make(dep: Departement) -> str:
         prefix = prefixes.get(dep.code, dep.code)
         width = 8 - len(prefix)
         start = 10 ** (width - 1) * 8  # 800000 or 8000
-        serial = serials.get(dep.code, start)
+        serial = serials.get(dep.code, start + taken.get(dep.code, 0))
         serials[dep.code] = serial + 1
         if serial >= 10**width:
             raise ValueError(f"too many structures in {dep.code}")
@@ -109,10 +125,16 @@ def finess_numbers(departements: list[Departement], rng: random.Random) -> Calla
 
 
 def main() -> None:
-    n_structures = int(os.environ.get("BENCH_STRUCTURES", "100000"))
-    n_cases = int(os.environ.get("BENCH_CASES", "1000000"))
-    years = int(os.environ.get("BENCH_YEARS", "10"))
-    rng = random.Random(SEED)
+    generate(
+        int(os.environ.get("BENCH_STRUCTURES", "100000")),
+        int(os.environ.get("BENCH_CASES", "1000000")),
+        int(os.environ.get("BENCH_YEARS", "10")),
+    )
+
+
+def generate(n_structures: int, n_cases: int, years: int = 10, vacuum: bool = True) -> None:
+    """Adds ``n_structures`` structures and ``n_cases`` cases; ``vacuum``: VACUUM ANALYZE
+    at the end (outside a transaction only), else ANALYZE."""
     now = timezone.now()
     span = timedelta(days=365 * years).total_seconds()
 
@@ -138,6 +160,8 @@ def main() -> None:
         first_declaration = cur.fetchone()[0] + 1
         cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
         first_case = cur.fetchone()[0] + 1
+    # A run that grows an earlier dataset draws other numbers from the same distributions.
+    rng = random.Random(SEED + first_case - 1)
 
     make_finess = finess_numbers(deps, rng)
     structure_region: list[int] = []
@@ -152,7 +176,7 @@ def main() -> None:
             yield {
                 "id": first_structure + i,
                 "finess": make_finess(dep),
-                "name": f"Structure bench {i}",
+                "name": f"Structure bench {first_structure + i}",
                 "kind": kind,
                 "departement_id": dep.pk,
                 "town": dep.name,
@@ -180,7 +204,7 @@ def main() -> None:
             yield {
                 "id": first_declaration + i,
                 "status": "submitted",
-                "reference": f"BEN-{at.year}-{i:07d}",
+                "reference": f"BEN-{at.year}-{first_declaration + i:07d}",
                 "source": "web",
                 "structure_id": first_structure + p["s"],
                 "created_by_id": author.pk,
@@ -198,7 +222,7 @@ def main() -> None:
                 "care_impact": rng.choice(["none", "potential", "actual"]),
                 "malicious": rng.choice(["yes", "no", "unknown"]),
                 "can_handle_alone": rng.choice(["yes", "no", "unknown"]),
-                "description": f"Incident synthétique {i} pour le banc de mesure.",
+                "description": f"Incident synthétique {first_declaration + i} pour le banc.",
                 "tlp": "amber",
                 "draft_data": "{}",
             }
@@ -264,7 +288,7 @@ def main() -> None:
             row: Row = {
                 "id": first_case + i,
                 "declaration_id": first_declaration + i,
-                "reference": f"BEN-{at.year}-{i:07d}",
+                "reference": f"BEN-{at.year}-{first_declaration + i:07d}",
                 "structure_id": first_structure + p["s"],
                 "region_id": structure_region[p["s"]],
                 "is_military": kind == "military_hospital",
@@ -307,8 +331,8 @@ def main() -> None:
         # As in a running system, where autovacuum has long caught up: otherwise it vacuums
         # the freshly loaded tables during the measurement, on the same CPUs, and
         # index-only scans read the heap until it is done.
-        print("VACUUM ANALYZE…", flush=True)
-        cur.execute("VACUUM ANALYZE")
+        print("VACUUM ANALYZE…" if vacuum else "ANALYZE…", flush=True)
+        cur.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
     print(f"{n_structures} structures, {n_cases} declarations and cases over {years} years.")
 
 

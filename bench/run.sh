@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# `make bench`: a throwaway PostgreSQL cluster, a synthetic dataset, gunicorn and the
-# worker, then bench/measure.py, which writes BENCHMARKS.md. Sizes from the environment:
-# BENCH_STRUCTURES (100000), BENCH_CASES (1000000), BENCH_WEB_WORKERS (2 x CPUs + 1).
+# `make bench` / `make bench-full`: a throwaway PostgreSQL cluster; bench/generate.py makes
+# the small dataset, bench/ratios.py measures it, the same generator grows it to the large
+# size, then gunicorn starts and bench/ratios.py measures everything else and writes
+# BENCHMARKS.md. Sizes from the environment: BENCH_SMALL_STRUCTURES (100),
+# BENCH_SMALL_CASES (1 000), BENCH_STRUCTURES (5 000), BENCH_CASES (50 000) — the large
+# size, in all; BENCH_WEB_WORKERS (2 x CPUs + 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+small_structures="${BENCH_SMALL_STRUCTURES:-100}"
+small_cases="${BENCH_SMALL_CASES:-1000}"
+large_structures="${BENCH_STRUCTURES:-5000}"
+large_cases="${BENCH_CASES:-50000}"
 own_var=""
 if [ -z "${VIGIE_VAR_DIR:-}" ]; then
   own_var="$(mktemp -d /tmp/vigie-bench-var-XXXX)"
   export VIGIE_VAR_DIR="$own_var"
 fi
-# The benchmark measures the app, not the API rate limits.
+export BENCH_STATE="$VIGIE_VAR_DIR/bench-small.json"
+# The benchmark measures the app, not the API rate limits (the throttles still count).
 export VIGIE_API_SUBMIT_RATE="${VIGIE_API_SUBMIT_RATE:-1000000/min}"
 export VIGIE_API_USER_RATE="${VIGIE_API_USER_RATE:-1000000/min}"
 export VIGIE_LOG_LEVEL="${VIGIE_LOG_LEVEL:-WARNING}"
@@ -37,21 +45,20 @@ $PY manage.py createcachetable
 $PY manage.py collectstatic --noinput -v 0
 $PY manage.py load_reference
 
-echo "== synthetic dataset"
-gen_start=$(date +%s)
-$PY bench/generate.py
-export BENCH_GENERATE_SECONDS=$(( $(date +%s) - gen_start ))
+echo "== small dataset: $small_structures structures, $small_cases cases"
+BENCH_STRUCTURES="$small_structures" BENCH_CASES="$small_cases" $PY bench/generate.py
+$PY bench/ratios.py small
+
+echo "== grown by the same generator to $large_structures structures, $large_cases cases"
+BENCH_STRUCTURES=$(( large_structures - small_structures )) \
+  BENCH_CASES=$(( large_cases - small_cases )) $PY bench/generate.py
 
 port="$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 workers="${BENCH_WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}"
-echo "== gunicorn ($workers workers) on 127.0.0.1:$port, procrastinate worker"
+echo "== gunicorn ($workers workers) on 127.0.0.1:$port"
 .venv/bin/gunicorn vigie.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" \
   --timeout 120 --log-level warning &
 pids+=($!)
-export BENCH_GUNICORN_PID=$!
-$PY manage.py procrastinate worker >"$VIGIE_VAR_DIR/worker.log" 2>&1 &
-pids+=($!)
-export BENCH_WORKER_PID=$!
 export BENCH_URL="http://127.0.0.1:$port"
 export BENCH_WEB_WORKERS="$workers"
 for _ in $(seq 100); do
@@ -60,4 +67,4 @@ for _ in $(seq 100); do
 done
 
 echo "== measure"
-$PY bench/measure.py
+$PY bench/ratios.py large

@@ -1,0 +1,249 @@
+"""The hand-written SQL of each page measured by bench/ratios.py (what the page needs,
+written as one would by hand, run on one psycopg connection), and the machine's
+description for BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from datetime import datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import django
+from django.db import connection
+from django.utils import timezone
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def python_speed() -> float:
+    """Milliseconds for a fixed pure-Python workload, best of five. The machine's speed
+    varies between runs (shared host): compare runs by this before comparing results."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        table: dict[str, int] = {}
+        for i in range(200_000):
+            key = f"k{i % 1000}"
+            table[key] = table.get(key, 0) + i
+        sorted(table.items(), key=lambda kv: kv[1])
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+def machine() -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line),
+        platform.processor() or "unknown",
+    )
+    mem = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )  # fmt: skip
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    return {
+        "CPU": f"{model} — {os.cpu_count()} logical CPUs",
+        "RAM": f"{int(mem) / 1024 / 1024:.1f} GiB",
+        "OS": f"{platform.system()} {platform.release()}",
+        "PostgreSQL": pg + " (private cluster, fsync on, default settings + shared_buffers 128MB)",
+        "Python / Django": f"{platform.python_version()} / {django.get_version()}",
+        "Web": f"gunicorn, {os.environ.get('BENCH_WEB_WORKERS', '?')} sync workers, same host",
+        "Python speed (fixed workload, best of 5; lower is faster)": f"{python_speed():.0f} ms",
+        "Load average (1, 5, 15 min) at the end": " ".join(
+            Path("/proc/loadavg").read_text().split()[:3]
+        ),
+    }
+
+
+# --- hand-written SQL of each page --------------------------------------------------------
+
+QUEUE_SQL = [
+    # Counts of the open tabs (partial index), closed cases counted up to 1 000, first page.
+    (
+        "SELECT status, count(*) FROM cases_case "
+        "WHERE status <> 'closed' AND (NOT is_military OR shared_with_cell) GROUP BY status",
+        [],
+    ),
+    (
+        "SELECT count(*) FROM (SELECT 1 FROM cases_case WHERE status = 'closed' "
+        "AND (NOT is_military OR shared_with_cell) LIMIT 1001) AS closed",
+        [],
+    ),
+    (
+        "SELECT c.id, c.reference, c.status, c.opened_at, c.criticity, c.ars_update_due_at, "
+        "s.name, s.finess, r.name, it.label, d.submitted_at "
+        "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
+        "JOIN directory_structure s ON s.id = c.structure_id "
+        "JOIN directory_region r ON r.id = c.region_id "
+        "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
+        "WHERE c.status <> 'closed' AND (NOT c.is_military OR c.shared_with_cell) "
+        "ORDER BY c.opened_at DESC, c.id DESC LIMIT 25",
+        [],
+    ),
+]
+
+
+def case_sql(case_id: int, is_open: bool) -> list[tuple[str, list[Any]]]:
+    """What the case page reads; similar open cases are listed on open cases only."""
+    return [
+        (
+            "SELECT c.*, d.*, s.name, s.finess, dep.name, r.name, it.label "
+            "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
+            "JOIN directory_structure s ON s.id = c.structure_id "
+            "JOIN directory_departement dep ON dep.id = s.departement_id "
+            "JOIN directory_region r ON r.id = dep.region_id "
+            "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
+            "WHERE c.id = %s",
+            [case_id],
+        ),
+        ("SELECT * FROM cases_timelineevent WHERE case_id = %s ORDER BY at, id", [case_id]),
+        ("SELECT * FROM cases_question WHERE case_id = %s ORDER BY asked_at, id", [case_id]),
+        ("SELECT * FROM cases_trackingentry WHERE case_id = %s ORDER BY at, id", [case_id]),
+        (
+            "SELECT r.* FROM declarations_declarationrecipient r "
+            "JOIN cases_case c ON c.declaration_id = r.declaration_id WHERE c.id = %s",
+            [case_id],
+        ),
+        (
+            "SELECT v.name FROM declarations_declaration_vendors dv "
+            "JOIN directory_vendor v ON v.id = dv.vendor_id "
+            "JOIN cases_case c ON c.declaration_id = dv.declaration_id WHERE c.id = %s",
+            [case_id],
+        ),
+    ] + ([(SIMILAR_SQL, [case_id])] if is_open else [])
+
+
+SIMILAR_SQL = (
+    "WITH me AS (SELECT c.id, d.id AS did, d.incident_type_id AS t, "
+    "lower(trim(d.software)) AS sw FROM cases_case c "
+    "JOIN declarations_declaration d ON d.id = c.declaration_id WHERE c.id = %s) "
+    "SELECT c.id, c.reference, c.opened_at, s.name FROM cases_case c "
+    "JOIN declarations_declaration d ON d.id = c.declaration_id "
+    "JOIN directory_structure s ON s.id = c.structure_id, me "
+    "WHERE c.status <> 'closed' AND c.id <> me.id AND (NOT c.is_military OR c.shared_with_cell) "
+    "AND (d.incident_type_id = me.t OR (me.sw <> '' AND lower(trim(d.software)) = me.sw) "
+    "OR EXISTS (SELECT 1 FROM declarations_declaration_vendors a "
+    "JOIN declarations_declaration_vendors b ON b.vendor_id = a.vendor_id "
+    "WHERE a.declaration_id = me.did AND b.declaration_id = d.id)) "
+    "ORDER BY c.opened_at DESC, c.id DESC LIMIT 20"
+)
+
+
+def dashboard_sql(region_id: int) -> list[tuple[str, list[Any]]]:
+    """The statistics page of an ARS officer, default period (the last twelve months):
+    the region's cases read once, counted by type / kind / month and totals, and the
+    delays' median, p90 and distribution."""
+    start = timezone.localdate() - timedelta(days=364)
+    phases = {
+        "a": "d.submitted_at - d.detected_at",
+        "b": "c.opened_at - d.submitted_at",
+        "q": "c.qualified_at - c.opened_at",
+        "z": "c.closed_at - c.qualified_at",
+        "t": "c.closed_at - d.detected_at",
+    }
+    epochs = ", ".join(f"date_part('epoch', {expr}) AS {name}" for name, expr in phases.items())
+    limits = [0, 3600, 21600, 86400, 259200, 604800, None]
+    delays = []
+    for name in phases:
+        delays += [
+            f"count({name})",
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {name})",
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {name})",
+        ]
+        for low, high in pairwise(limits):
+            upper = f" AND {name} < {high}" if high else ""
+            delays.append(f"count(*) FILTER (WHERE {name} >= {low}{upper})")
+    statement = "".join(  # constant fragments, values bound
+        [
+            "WITH f AS MATERIALIZED (SELECT c.status, c.criticity, c.ars_update_due_at, "
+            "d.malicious, it.label, s.kind, r.name AS region, "
+            "date_trunc('month', c.opened_at AT TIME ZONE 'Europe/Paris') AS month, ",
+            epochs,
+            " "
+            "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
+            "JOIN directory_structure s ON s.id = c.structure_id "
+            "JOIN directory_region r ON r.id = c.region_id "
+            "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
+            "WHERE c.region_id = %s AND c.opened_at >= %s "
+            "AND (NOT c.is_military OR c.care_affected)) "
+            "SELECT (SELECT json_agg(g) FROM (SELECT label, kind, region, month, count(*), "
+            "count(*) FILTER (WHERE malicious = 'yes'), count(*) FILTER (WHERE malicious = 'no'), "
+            "count(*) FILTER (WHERE status <> 'closed'), "
+            "count(*) FILTER (WHERE criticity = 'significant'), "
+            "count(*) FILTER (WHERE status = 'to_process' AND ars_update_due_at < now()) "
+            "FROM f GROUP BY GROUPING SETS ((label), (kind), (region), (month), ())) g), "
+            "(SELECT json_build_array(",
+            ", ".join(delays),
+            ") FROM f)",
+        ]
+    )
+    return [(statement, [region_id, datetime.combine(start, datetime.min.time(), PARIS)])]
+
+
+def actionplan_sql(plan_id: int, region_id: int, page: bool = True) -> list[tuple[str, list[Any]]]:
+    """What the action plan's regional view (and the quarterly report's figures) read:
+    the plan's measures, the region's active structures with their start dates, their
+    assessments, their cases of the last twelve months (military hospitals' aside) and
+    the history of their priority-1 measures; the page also lists the last snapshots."""
+    statements: list[tuple[str, list[Any]]] = [
+        (
+            "SELECT m.id, m.number, m.priority, m.deadline_months, t.code, t.name, t.order "
+            "FROM actionplan_measure m JOIN actionplan_theme t ON t.id = m.theme_id "
+            "WHERE m.plan_id = %s ORDER BY m.priority, m.number",
+            [plan_id],
+        ),
+        (
+            "SELECT s.id, s.finess, s.name, s.kind, coalesce(sp.start_date, p.published_on) "
+            "FROM directory_structure s "
+            "JOIN directory_departement dep ON dep.id = s.departement_id "
+            "JOIN actionplan_plan p ON p.id = %s "
+            "LEFT JOIN actionplan_structureplan sp "
+            "ON sp.structure_id = s.id AND sp.plan_id = p.id "
+            "WHERE dep.region_id = %s AND s.is_active ORDER BY s.name",
+            [plan_id, region_id],
+        ),
+        (
+            "SELECT a.structure_id, a.measure_id, a.status FROM actionplan_measureassessment a "
+            "JOIN actionplan_measure m ON m.id = a.measure_id AND m.plan_id = %s "
+            "JOIN directory_structure s ON s.id = a.structure_id "
+            "JOIN directory_departement dep ON dep.id = s.departement_id "
+            "WHERE dep.region_id = %s AND s.is_active",
+            [plan_id, region_id],
+        ),
+        (
+            "SELECT c.structure_id, c.opened_at, d.detected_at FROM cases_case c "
+            "JOIN declarations_declaration d ON d.id = c.declaration_id "
+            "JOIN directory_structure s ON s.id = c.structure_id "
+            "JOIN directory_departement dep ON dep.id = s.departement_id "
+            "WHERE dep.region_id = %s AND s.is_active "
+            "AND NOT c.is_military AND c.opened_at >= now() - interval '365 days'",
+            [region_id],
+        ),
+        (
+            "SELECT e.structure_id, e.measure_id, e.pgh_created_at, e.status "
+            "FROM actionplan_measureassessmentevent e "
+            "JOIN actionplan_measure m ON m.id = e.measure_id AND m.plan_id = %s "
+            "AND m.priority = 1 "
+            "JOIN directory_structure s ON s.id = e.structure_id "
+            "JOIN directory_departement dep ON dep.id = s.departement_id "
+            "WHERE dep.region_id = %s AND s.is_active "
+            "AND e.pgh_created_at <= now() ORDER BY e.pgh_created_at, e.pgh_id",
+            [plan_id, region_id],
+        ),
+    ]
+    if page:
+        statements.append(
+            (
+                "SELECT * FROM actionplan_quartersnapshot WHERE plan_id = %s AND region_id = %s "
+                "ORDER BY year DESC, quarter DESC LIMIT 8",
+                [plan_id, region_id],
+            )
+        )
+    return statements
