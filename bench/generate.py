@@ -1,7 +1,7 @@
 """Synthetic dataset for `make bench`: structures, submitted declarations and their cases.
 
 Rows go in through PostgreSQL COPY with triggers (pghistory) and foreign-key checks off
-for the loading session only. Sizes: BENCH_STRUCTURES (100 000), BENCH_CASES (1 000 000),
+for the COPY statements only. Sizes: BENCH_STRUCTURES (100 000), BENCH_CASES (1 000 000),
 spread over BENCH_YEARS (10) years ending now. Run again, it adds as many to what an
 earlier run made (bench/run.sh grows the small dataset into the large one so): the same
 distributions, new FINESS numbers and references.
@@ -94,9 +94,15 @@ def copy_rows(table: str, rows: Iterator[Row], total: int, now: datetime) -> Non
     sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
     raw = connection.connection
     assert raw is not None
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        for row in tqdm(rows, total=total, desc=table, unit="row", mininterval=1.0):
-            copy.write_row([row.get(name, defaults[name]) for name in names])
+    with raw.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")  # no triggers, no FK checks
+        try:
+            with cur.copy(sql) as copy:
+                for row in tqdm(rows, total=total, desc=table, unit="row", mininterval=1.0):
+                    copy.write_row([row.get(name, defaults[name]) for name in names])
+        finally:
+            # Never left on: the connection may serve other work (tests) afterwards.
+            cur.execute("SET session_replication_role = DEFAULT")
 
 
 def finess_numbers(departements: list[Departement], rng: random.Random) -> Callable[[Any], str]:
@@ -153,7 +159,6 @@ def generate(n_structures: int, n_cases: int, years: int = 10, vacuum: bool = Tr
     )
 
     with connection.cursor() as cur:
-        cur.execute("SET session_replication_role = replica")  # no triggers, no FK checks
         cur.execute("SELECT coalesce(max(id), 0) FROM directory_structure")
         first_structure = cur.fetchone()[0] + 1
         cur.execute("SELECT coalesce(max(id), 0) FROM declarations_declaration")
@@ -314,7 +319,6 @@ def generate(n_structures: int, n_cases: int, years: int = 10, vacuum: bool = Tr
     copy_rows("cases_case", cases(), n_cases, now)
 
     with connection.cursor() as cur:
-        cur.execute("SET session_replication_role = DEFAULT")
         for table in (
             "directory_structure",
             "declarations_declaration",
