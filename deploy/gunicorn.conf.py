@@ -21,7 +21,13 @@ errorlog = "-"
 # Heartbeat files in memory, not on a container's overlay file system.
 SHM = "/dev/shm"  # noqa: S108 (gunicorn's recommendation for containers)
 worker_tmp_dir = SHM if os.path.isdir(SHM) else None
-# X-Forwarded-* trusted from the reverse proxy only.
+# No control socket (gunicorn 27 makes one in $XDG_RUNTIME_DIR or $HOME/.gunicorn): HOME is
+# /var/lib/vigie, a volume the compose file's web replicas share, so each node would replace
+# the other's. Nodes are driven by signals (HUP reloads, TERM stops), as the units do.
+control_socket_disable = True
+# gunicorn's own use of X-Forwarded-* (the scheme it reports) from the reverse proxy only.
+# Django reads X-Forwarded-Proto itself (VIGIE_BEHIND_PROXY) from whoever reaches the node:
+# nodes listen where only the proxy and the probes reach them (README, "TLS and HSTS").
 forwarded_allow_ips = os.environ.get("VIGIE_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

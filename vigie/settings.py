@@ -285,7 +285,10 @@ STORAGES: dict[str, dict[str, object]] = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        ),
+        # Public files read by the web nodes' user, not FILE_UPLOAD_PERMISSIONS (0600): the
+        # image collects them as root and runs as uid 10001 (deploy/Containerfile).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 # Uploaded files (attachments, evidence) live outside the web root and are only served

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -142,8 +143,15 @@ def database_url() -> str:
 def test_the_image_commands_run_here_with_production_settings(tmp_path: Path) -> None:
     entrypoint = str(DEPLOY / "entrypoint.sh")
     port = free_port()
+    home = tmp_path / "home"  # the service user's: /var/lib/vigie, shared by the web replicas
+    home.mkdir()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("VIGIE_") and k != "XDG_RUNTIME_DIR"
+        },
+        "HOME": str(home),
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
         "DJANGO_SETTINGS_MODULE": "vigie.settings",
         "DATABASE_URL": database_url(),
@@ -191,6 +199,14 @@ def test_the_image_commands_run_here_with_production_settings(tmp_path: Path) ->
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
     hashed = manifest["vigie/vigie.css"]
     assert hashed != "vigie/vigie.css" and (tmp_path / "static" / f"{hashed}.gz").exists()
+    # Readable by the web nodes' user, who is not the one who collected them (root in the
+    # image's build stage, uid 10001 at run time): a manifest in 0600 stops every worker.
+    unreadable = []
+    for path in [tmp_path / "static", *(tmp_path / "static").rglob("*")]:
+        needed = stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)
+        if path.stat().st_mode & needed != needed:
+            unreadable.append(str(path.relative_to(tmp_path)))
+    assert not unreadable, unreadable[:5]
 
     web = subprocess.Popen(
         [entrypoint, "web"],
@@ -231,6 +247,8 @@ def test_the_image_commands_run_here_with_production_settings(tmp_path: Path) ->
         os.killpg(web.pid, signal.SIGTERM)
         output = web.communicate(timeout=60)[0].decode(errors="replace")
     assert web.returncode == 0, output[-2000:]
+    # No gunicorn control socket in the shared home: each node would replace the other's.
+    assert not list(home.rglob("*")), list(home.rglob("*"))
     # JSON log lines, no access log with query strings.
     assert any(line.startswith("{") and '"vigie.request"' in line for line in output.splitlines())
 
