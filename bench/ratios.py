@@ -644,6 +644,8 @@ def write_report(
             f"Run by `make {'bench-full' if full else 'bench'}` (bench/run.sh, bench/ratios.py) "
             f"on {timezone.now():%Y-%m-%d %H:%M} UTC.",
             "",
+            f"Code measured: {os.environ.get('BENCH_CODE', 'the working tree')}.",
+            "",
             "## Machine",
             "",
             *[f"- {k}: {v}" for k, v in machine().items()],
