@@ -57,3 +57,30 @@ def test_people_without_actions_get_no_panel(world: Any, make_case: Any) -> None
     # The declarant is pointed to the notifications its structure owes.
     declarant = get(world.declarant_lyon, case)
     assert 'href="#obligations">Enregistrer une notification faite' in declarant
+
+
+def test_the_people_the_page_names_are_read_apart_from_the_case(world: Any, make_case: Any) -> None:
+    """The declarant, who qualified and who closed: read in one query of their own. Joined
+    to the case's statement they made it 11 tables, six times longer for PostgreSQL to
+    plan than to run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vigie.cases import services
+
+    case = make_case(world.lyon, world.declarant_lyon)
+    services.case_qualify(
+        case=case, by=world.acss, version=case.version, criticity="serious", outcomes=["b2"]
+    )
+    client = client_for(world.acss)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(f"/dossiers/{case.pk}/").content.decode()
+    case_statement = next(
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "cases_case"."id"')
+    )
+    assert case_statement.count(" JOIN ") <= 5
+    # Still named on the page: who qualified, with the moment.
+    qualified_by = world.acss.get_full_name()
+    assert re.search(rf"<dd>{re.escape(qualified_by)}, <time", html)

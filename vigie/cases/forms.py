@@ -21,6 +21,7 @@ from vigie.cases.models import (
     TrackingKind,
 )
 from vigie.cases.selectors import ALL, OPEN, SORTS
+from vigie.core.dsfr_render import LEAN_RENDERER
 from vigie.declarations.models import IncidentType
 from vigie.directory.models import Region, StructureKind
 
@@ -39,6 +40,8 @@ def _text(label: Any, *, required: bool = True, message: Any = None, **kwargs: A
 class CaseActionForm(DsfrBaseForm):
     """Every action form carries the version of the case the user saw."""
 
+    # The case page shows a dozen of them: their fields are rendered in Python.
+    default_renderer = LEAN_RENDERER
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, key: str, **kwargs: Any) -> None:

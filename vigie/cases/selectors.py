@@ -23,7 +23,7 @@ from vigie.cases.models import (
     TrackingEntry,
 )
 from vigie.declarations.models import Declaration
-from vigie.directory.models import Vendor
+from vigie.directory.models import User, Vendor
 
 # Tabs of the queue: "open" (every status but closed) first, "all" last.
 OPEN = "open"
@@ -261,23 +261,37 @@ def case_detail(user: Any, pk: int) -> Case | None:
     ]
     case = (
         cases_visible(user)
-        .select_related(
-            "structure__departement__region",
-            "structure__director",
-            "declaration__incident_type",
-            "declaration__submitted_by",
-            "declaration__created_by",
-            "qualified_by",
-            "closed_by",
-        )
+        .select_related("structure__departement__region", "declaration__incident_type")
         .prefetch_related(*prefetches)
         .filter(pk=pk)
         .first()
     )
-    if case is not None and case.declaration.structure_id == case.structure_id:
+    if case is None:
+        return None
+    if case.declaration.structure_id == case.structure_id:
         # The declaration's sections read the same structure: share the loaded one.
         case.declaration.structure = case.structure
+    _people_attach(case)
     return case
+
+
+def _people_attach(case: Case) -> None:
+    """The people the case page names (director, declarant, creator, who qualified and
+    closed), in one query. Joined to the case's, they made an 11-table statement that
+    PostgreSQL took six times longer to plan than to run."""
+    holders: list[tuple[Any, str]] = [
+        (case.structure, "director"),
+        (case.declaration, "submitted_by"),
+        (case.declaration, "created_by"),
+        (case, "qualified_by"),
+        (case, "closed_by"),
+    ]
+    wanted = {getattr(obj, f"{name}_id") for obj, name in holders} - {None}
+    people = {user.pk: user for user in User.objects.filter(pk__in=wanted)} if wanted else {}
+    for obj, name in holders:
+        person = people.get(getattr(obj, f"{name}_id"))
+        if person is not None:
+            setattr(obj, name, person)
 
 
 # --- what needs a handler now (home pages) ----------------------------------------------

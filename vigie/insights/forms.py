@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from vigie.core.dsfr_render import LEAN_RENDERER
 from vigie.declarations.models import Tlp
 from vigie.directory.models import Region
 from vigie.insights.models import IndicatorKind
@@ -46,6 +47,7 @@ class StatsFilterForm(DsfrBaseForm):
 
 
 class IndicatorForm(DsfrBaseForm):
+    default_renderer = LEAN_RENDERER  # shown on the case page
     kind = forms.ChoiceField(label=_("Kind"), choices=IndicatorKind.choices)
     value = forms.CharField(label=_("Value"), max_length=2048)
     tlp = forms.ChoiceField(
@@ -57,6 +59,7 @@ class IndicatorForm(DsfrBaseForm):
 
 
 class ObligationForm(DsfrBaseForm):
+    default_renderer = LEAN_RENDERER  # shown on the case page
     done_at = forms.DateTimeField(
         label=_("Made at (structure's local time)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
