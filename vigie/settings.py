@@ -172,9 +172,10 @@ TEMPLATES = [
 FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
 
 AUTH_USER_MODEL = "directory.User"
+# Django's and allauth's, reading the signed-in user with their scope in one statement.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "vigie.core.backends.ModelBackend",
+    "vigie.core.backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -235,6 +236,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("VIGIE_SESSION_AGE", 8 * 3600)
 SESSION_COOKIE_NAME = "vigie_session"
+# Database sessions, loaded with one fixed statement (vigie/core/sessions.py).
+SESSION_ENGINE = "vigie.core.sessions"
 CSRF_COOKIE_NAME = "vigie_csrftoken"
 SECURE_SSL_REDIRECT = env_bool("VIGIE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("VIGIE_HSTS_SECONDS", 0)
@@ -284,7 +287,7 @@ STORAGES: dict[str, dict[str, object]] = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "vigie.core.staticfiles.StaticFilesStorage"  # whitenoise's, memoised
         ),
         # Public files read by the web nodes' user, not FILE_UPLOAD_PERMISSIONS (0600): the
         # image collects them as root and runs as uid 10001 (deploy/Containerfile).

@@ -6,8 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf
+from django.urls import reverse as django_reverse
 from django.utils.translation import gettext as _
 
 from vigie.core.scoping import scope_for
@@ -32,6 +34,19 @@ class NavItem:
 DECLARATION_FORM_VIEWS = frozenset(
     {"declarations:start", "declarations:step", "declarations:summary", "declarations:discard"}
 )
+
+
+_URLS: dict[tuple[str, str, str], str] = {}
+
+
+def reverse(name: str) -> str:
+    """The URL of a view without arguments, looked up once per URLconf and prefix (the
+    menu's fifteen entries cost every page a dozen reverse() calls otherwise)."""
+    key = (str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix(), name)
+    url = _URLS.get(key)
+    if url is None:
+        url = _URLS[key] = django_reverse(name)
+    return url
 
 
 def navigation_items(request: HttpRequest) -> list[NavItem]:

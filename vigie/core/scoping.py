@@ -11,11 +11,12 @@ the director of a structure; ``scope_for(user)`` computes them once per request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.utils import timezone
 
@@ -150,19 +151,20 @@ def _scope_sql() -> str:
 
 def _scope_rows(user_id: int) -> list[ScopeRow]:
     """(role or marker, structure_id, region_id, vendor_id) rows of ``user_id``'s scope."""
+    with connection.cursor() as cursor:
+        cursor.execute(_scope_sql(), scope_params(user_id))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def scope_params(user_id: Any = None) -> dict[str, Any]:
     from allauth.mfa.models import Authenticator
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _scope_sql(),
-            {
-                "user": user_id,
-                "now": timezone.now(),
-                "totp": Authenticator.Type.TOTP.value,
-                "recovery_codes": Authenticator.Type.RECOVERY_CODES.value,
-            },
-        )
-        return [tuple(row) for row in cursor.fetchall()]
+    return {
+        "user": user_id,
+        "now": timezone.now(),
+        "totp": Authenticator.Type.TOTP.value,
+        "recovery_codes": Authenticator.Type.RECOVERY_CODES.value,
+    }
 
 
 def scope_for(user: User | AnonymousUser | None) -> Scope:
@@ -172,7 +174,12 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     cached = getattr(user, "_vigie_scope", None)
     if cached is not None:
         return cached
+    # One round trip for every request (none when the user came with it: user_with_scope).
+    return _scope_cache(user, _scope_rows(user.pk))
 
+
+def _scope_cache(user: Any, rows: Iterable[ScopeRow]) -> Scope:
+    """The scope of ``user`` from its rows, cached on the user object."""
     roles: set[str] = set()
     declarant: set[int] = set()
     member: set[int] = set()
@@ -181,8 +188,7 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     directed: set[int] = set()
     has_totp = False
     mfa_ids: set[int] = set()
-    # One round trip for every request.
-    for role, structure_id, region_id, vendor_id in _scope_rows(user.pk):
+    for role, structure_id, region_id, vendor_id in rows:
         if role in (_TOTP, _RECOVERY_CODES):
             has_totp = has_totp or role == _TOTP
             mfa_ids.add(structure_id)  # type: ignore[arg-type]
@@ -216,6 +222,57 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     )
     user.__dict__["_vigie_scope"] = scope
     return scope
+
+
+_USER_SQL: tuple[str, list[str]] | None = None
+
+
+def _user_sql() -> tuple[str, list[str]]:
+    """The user's row joined to the rows of their scope (see _scope_sql), and the names
+    of the user's fields in the order of its columns."""
+    global _USER_SQL
+    if _USER_SQL is None:
+        user = get_user_model()._meta
+        fields = [f.attname for f in user.concrete_fields]
+        columns = ", ".join(f'u."{f.column}"' for f in user.concrete_fields)
+        pk = f'u."{user.pk.column}"'
+        sql = f"""
+            SELECT {columns}, s.*
+              FROM "{user.db_table}" u
+              LEFT JOIN LATERAL ({_scope_sql()}) s ON TRUE
+             WHERE {pk} = %(user)s
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+        _USER_SQL = (sql, fields)
+    return _USER_SQL
+
+
+def scope_sql_joined(user_column: str) -> str:
+    """The scope's statement for the user whose id is ``user_column`` of an outer
+    statement, to be joined LATERAL: its rows are ScopeRow, NULL when it has none. Run
+    with scope_params() (its user parameter unused)."""
+    return _scope_sql().replace("%(user)s", user_column)
+
+
+def scope_attach(user: Any, rows: Iterable[ScopeRow]) -> Scope:
+    """Cache on ``user`` the scope read with it (the rows of scope_sql_joined, the all-NULL
+    row of a user without any left out), as scope_for would have computed it."""
+    return _scope_cache(user, (row for row in rows if row[0] is not None))
+
+
+def user_with_scope(user_id: Any) -> Any:
+    """The user ``user_id`` (None if there is none) with their scope already computed:
+    the signed-in user of every request, read in one statement with what they may see
+    and the second factors the MFA middleware checks (vigie/core/backends.py)."""
+    sql, fields = _user_sql()
+    width = len(fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, scope_params(user_id))
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    user = get_user_model().from_db(connection.alias, fields, rows[0][:width])
+    scope_attach(user, (row[width:] for row in rows))
+    return user
 
 
 def forget_scope(user: Any) -> None:

@@ -182,7 +182,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            login(request, account, backend="allauth.account.auth_backends.AuthenticationBackend")
+            login(request, account, backend="vigie.core.backends.AuthenticationBackend")
             return _accepted(
                 request,
                 structure,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from allauth.mfa.models import Authenticator
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -39,15 +38,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def account(request: HttpRequest) -> HttpResponse:
-    authenticators = Authenticator.objects.filter(user=request.user)
     return render(
         request,
         "core/account.html",
         {
-            "memberships": directory.memberships_of(request.user),
-            "has_totp": authenticators.filter(type=Authenticator.Type.TOTP).exists(),
-            "has_recovery_codes": authenticators.filter(
-                type=Authenticator.Type.RECOVERY_CODES
-            ).exists(),
+            "roles_held": directory.roles_held(request.user),
+            # Read with this request's scope (the MFA middleware's): no query of its own.
+            "has_totp": scope_for(request.user).has_totp,
         },
     )
