@@ -6,15 +6,16 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.api.models import ApiToken
 from vigie.core.mfa import requires_mfa
-from vigie.core.scoping import scope_for
+from vigie.core.scoping import scope_attach, scope_for, scope_params, scope_sql_joined
 from vigie.directory.models import Role, User
 from vigie.directory.services import membership_grant
 
@@ -87,7 +88,7 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     users are returned as they are: the caller says why it refuses them.
     """
     digest = key_hash(key)
-    token = ApiToken.objects.select_related("user").filter(key_hash=digest).first()
+    token = _token_with_user_and_scope(digest)
     if token is None or not hmac.compare_digest(token.key_hash, digest):
         return None
     now = timezone.now()
@@ -97,6 +98,46 @@ def api_token_authenticate(key: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+_TOKEN_SQL: tuple[str, list[str], list[str]] | None = None
+
+
+def _token_with_user_and_scope(digest: str) -> ApiToken | None:
+    """The token whose key hashes to ``digest``, its user and the user's scope (which the
+    MFA check and every read of the request use), in one fixed statement: the ORM
+    compiled the token's query anew for each API call, and the scope came after it."""
+    global _TOKEN_SQL
+    if _TOKEN_SQL is None:
+        token, user = ApiToken._meta, User._meta
+        token_fields = [f.attname for f in token.concrete_fields]
+        user_fields = [f.attname for f in user.concrete_fields]
+        token_user: Any = token.get_field("user")
+        columns = ", ".join(
+            [f't."{f.column}"' for f in token.concrete_fields]
+            + [f'u."{f.column}"' for f in user.concrete_fields]
+        )
+        key_column: Any = token.get_field("key_hash")
+        sql = f"""
+            SELECT {columns}, s.*
+              FROM "{token.db_table}" t
+              JOIN "{user.db_table}" u ON u."{user.pk.column}" = t."{token_user.column}"
+              LEFT JOIN LATERAL ({scope_sql_joined(f't."{token_user.column}"')}) s ON TRUE
+             WHERE t."{key_column.column}" = %(key_hash)s
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+        _TOKEN_SQL = (sql, token_fields, user_fields)
+    sql, token_fields, user_fields = _TOKEN_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**scope_params(), "key_hash": digest})
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    first, width = rows[0], len(token_fields) + len(user_fields)
+    found = ApiToken.from_db(connection.alias, token_fields, first[: len(token_fields)])
+    owner = User.from_db(connection.alias, user_fields, first[len(token_fields) : width])
+    scope_attach(owner, (row[width:] for row in rows))
+    found.user = owner
+    return found
 
 
 @transaction.atomic

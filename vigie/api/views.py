@@ -17,7 +17,12 @@ from rest_framework.views import APIView
 
 from vigie.api.exceptions import validation_response
 from vigie.api.selectors import declaration_by_reference, declaration_with_recipients
-from vigie.api.serializers import DeclarationInput, DeclarationOutput, ErrorOutput
+from vigie.api.serializers import (
+    DeclarationInput,
+    DeclarationOutput,
+    ErrorOutput,
+    declaration_output,
+)
 from vigie.api.throttling import ScopedThrottle, UserThrottle
 from vigie.declarations.models import Declaration, DeclarationSource
 from vigie.declarations.services import DeclarationIncomplete, declaration_file
@@ -185,4 +190,4 @@ class DeclarationDetailApi(JsonApiView):
     )
     def get(self, request: Request, reference: str) -> Response:
         declaration = declaration_by_reference(user=request.user, reference=reference)
-        return Response(DeclarationOutput(declaration).data)
+        return Response(declaration_output(declaration))
