@@ -53,6 +53,14 @@ class StructureOpinion(models.TextChoices):
     NOT_USEFUL = "not_useful", _("Not useful")
 
 
+# Urgent: help needed now, or care affected (actual impact, patients transferred, plan
+# blanc). Such cases stand out and come first in open queues; an index holds it.
+URGENT_EXPRESSION = models.ExpressionWrapper(
+    models.Q(care_affected=True) | models.Q(urgent_help=True),
+    output_field=models.BooleanField(),
+)
+
+
 class CaseQuerySet(ScopedQuerySet["Case"]):
     def open(self) -> CaseQuerySet:
         return self.exclude(status=CaseStatus.CLOSED)
@@ -80,6 +88,9 @@ class Case(models.Model):
     )
     is_military = models.BooleanField(_("military hospital"), default=False)
     care_affected = models.BooleanField(_("consequences on care"), default=False)
+    # The declaration's "urgent help needed now", copied (and followed when the declaration
+    # is completed) so that the queues find the urgent open cases from an index.
+    urgent_help = models.BooleanField(_("urgent help needed now"), default=False)
     involves_health_products = models.BooleanField(_("health products involved"), default=False)
 
     status = models.CharField(
@@ -158,7 +169,11 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         indexes: ClassVar = [
             models.Index(fields=["structure", "status"]),
-            models.Index(fields=["status", "opened_at"]),
+            # A structure's cases newest first (its queue; its incidents of the year in
+            # the action plan's figures, probed structure by structure).
+            models.Index(fields=["structure", "opened_at", "id"], name="case_structure_opened"),
+            # A status newest first (the closed tab, past the open cases).
+            models.Index(fields=["status", "opened_at", "id"], name="case_status_opened"),
             # The queue: newest first, over every case or over the open ones only (a
             # few thousand among a million closed: counted and paged from this index).
             models.Index(fields=["-opened_at", "-id"], name="case_newest"),
@@ -169,8 +184,49 @@ class Case(models.Model):
                 condition=~models.Q(status="closed"),
                 name="case_open_newest",
             ),
+            # Counted by status up to the queue's cap, with what the national scopes test
+            # (from the index alone).
             models.Index(
-                fields=["status"], condition=~models.Q(status="closed"), name="case_open_status"
+                fields=["status"],
+                include=["is_military", "shared_with_cell"],
+                condition=~models.Q(status="closed"),
+                name="case_open_status",
+            ),
+            # The open queues' default orders, urgent cases first (selectors.URGENT_FIRST):
+            # national readers newest first; an ARS desk by its region, the most pressing
+            # weekly update first. Pages are read from the index whatever the number of
+            # open cases.
+            models.Index(
+                URGENT_EXPRESSION.desc(),
+                models.F("opened_at").desc(),
+                models.F("id").desc(),
+                condition=~models.Q(status="closed"),
+                name="case_open_urgent_newest",
+            ),
+            models.Index(
+                models.F("region"),
+                URGENT_EXPRESSION.desc(),
+                models.F("ars_update_due_at").asc(nulls_last=True),
+                models.F("opened_at").desc(),
+                models.F("id").desc(),
+                condition=~models.Q(status="closed"),
+                name="case_open_region_desk",
+            ),
+            # A region's open cases counted by status (up to the queue's cap), with what
+            # the ARS scope tests.
+            models.Index(
+                fields=["region", "status"],
+                include=["is_military", "care_affected"],
+                condition=~models.Q(status="closed"),
+                name="case_open_region_status",
+            ),
+            # An ARS desk's other tabs (closed, all): the same order without urgency.
+            models.Index(
+                models.F("region"),
+                models.F("ars_update_due_at").asc(nulls_last=True),
+                models.F("opened_at").desc(),
+                models.F("id").desc(),
+                name="case_region_desk",
             ),
         ]
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.cases.models import (
+    URGENT_EXPRESSION,
     Case,
     CaseHandler,
     CaseQuerySet,
@@ -36,23 +37,22 @@ _STATUS_ORDER = models.Case(
     output_field=models.IntegerField(),
 )
 # Urgent: help needed now, or care affected (actual impact, patients transferred, plan
-# blanc: Case.care_affected). Such cases stand out and come first in open queues.
-URGENT = Q(care_affected=True) | Q(declaration__urgent_help=True)
-URGENT_FIRST = models.Case(
-    When(URGENT, then=Value(0)), default=Value(1), output_field=models.IntegerField()
-).asc()
+# blanc: Case.care_affected). Such cases stand out and come first in open queues, in the
+# order of the open queues' indexes (Case.Meta.indexes).
+URGENT = Q(care_affected=True) | Q(urgent_help=True)
+URGENT_FIRST = URGENT_EXPRESSION.desc()
 OPEN_STATUSES = frozenset(value for value in CaseStatus.values if value != CaseStatus.CLOSED)
 SORTS: dict[str, list[Any]] = {
     "-opened_at": ["-opened_at", "-pk"],
     "opened_at": ["opened_at", "pk"],
     "structure": ["structure__name", "-opened_at"],
     "status": [_STATUS_ORDER.asc(), "-opened_at"],
-    "ars_update_due_at": [F("ars_update_due_at").asc(nulls_last=True), "-opened_at"],
+    "ars_update_due_at": [F("ars_update_due_at").asc(nulls_last=True), "-opened_at", "-pk"],
 }
 
 
-# Closed cases pile up (a million over ten years): they are counted up to this many, and
-# the queue pages through at most this many of them; beyond, the filters narrow.
+# Cases pile up (a million over ten years): each tab counts up to this many, and the queue
+# pages through at most this many; beyond, the filters narrow.
 COUNT_CAP = 1000
 
 
@@ -137,18 +137,24 @@ def case_queue(
 
 
 def _queue_counts(qs: CaseQuerySet) -> tuple[dict[str, int], set[str]]:
-    """Exact counts of the open statuses (a partial index holds only the open cases) and
-    the closed ones up to COUNT_CAP: two cheap queries instead of counting them all."""
-    per_status = dict(
-        qs.open().order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    counts = {value: per_status.get(value, 0) for value in CaseStatus.values}
-    counts[OPEN] = sum(per_status.values())
-    counts[CaseStatus.CLOSED] = (
-        qs.filter(status=CaseStatus.CLOSED).order_by()[: COUNT_CAP + 1].count()
-    )
+    """Cases per status, each counted up to COUNT_CAP + 1 (its own LIMIT subquery, read
+    from the status and region indexes), in one statement: the queue's counts cost the
+    same for 300 or 30,000 open cases and a million closed ones."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for value in CaseStatus.values:
+        sql, part_params = (
+            qs.filter(status=value).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        )
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS s)")  # noqa: S608 (ORM SQL)
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    counts = dict(zip(CaseStatus.values, row, strict=True))
+    counts[OPEN] = sum(n for value, n in counts.items() if value in OPEN_STATUSES)
     counts[ALL] = counts[OPEN] + counts[CaseStatus.CLOSED]
-    capped = {tab for tab in (CaseStatus.CLOSED.value, ALL) if counts[tab] > COUNT_CAP}
+    capped = {tab for tab, n in counts.items() if n > COUNT_CAP}
     for tab in capped:
         counts[tab] = COUNT_CAP
     return counts, capped

@@ -138,6 +138,7 @@ def case_open(
         is_military=declaration.structure.is_military,
         care_affected=bool(ars and not ars.notice_only and declaration.structure.is_military)
         or declaration.affects_care,
+        urgent_help=declaration.urgent_help,
         involves_health_products=RecipientKind.ANSM in by_kind,
         opened_at=declaration.submitted_at or timezone.now(),
     )
@@ -178,6 +179,7 @@ def case_follow_declaration(
         or declaration.affects_care
         or bool(ars and not ars.notice_only and case.is_military)
     )
+    case.urgent_help = declaration.urgent_help
     case.involves_health_products = RecipientKind.ANSM in recipients
     _event(case, by, EventKind.DECLARATION, step=step, fields=changed, completed=completed)
     _save(case)

@@ -69,9 +69,11 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         raise Http404  # a vendor contact, an administrator: no case is ever theirs
     # An ARS officer's desk: every open case (a fresh urgent declaration awaiting
     # qualification included), urgent ones first, then the most pressing weekly update.
+    # Closed cases owe no update: that tab lists them newest first.
     ars_desk = bool(scope.ars_region_ids) and not scope.is_national
     default_status = selectors.OPEN if staff else selectors.ALL
-    default_sort = "ars_update_due_at" if ars_desk else "-opened_at"
+    closed_tab = request.GET.get("status") == CaseStatus.CLOSED
+    default_sort = "ars_update_due_at" if ars_desk and not closed_tab else "-opened_at"
     data = request.GET.copy() if request.GET else None
     if data is not None and not data.get("sort"):
         data["sort"] = default_sort
