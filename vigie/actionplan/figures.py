@@ -10,16 +10,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from vigie.actionplan.deadlines import add_months
-from vigie.actionplan.models import CLOSED_STATUSES, AssessmentStatus, MeasureAssessment, Plan
-from vigie.actionplan.selectors import (
-    start_dates,
-    status_histories,
-    status_in_history,
-    structures_for_plan,
+from vigie.actionplan.models import (
+    CLOSED_STATUSES,
+    AssessmentStatus,
+    Measure,
+    MeasureAssessment,
+    Plan,
+    StructurePlan,
 )
+from vigie.actionplan.selectors import assessment_event_model, start_dates, structures_for_plan
 from vigie.directory.models import Region, StructureKind
 
 # Structures with overdue priority-1 measures listed on pages and in the PDF, most overdue
@@ -163,28 +166,80 @@ def incidents_with_overdue_p1(
 
     Military hospitals' cases are left out: they belong to the defence chain, and a
     quarter's figures are kept and shown to every reader of the region's report, so they
-    must not depend on who computed them (the HFDS sees cases an ARS only hears of)."""
+    must not depend on who computed them (the HFDS sees cases an ARS only hears of).
+
+    Counted by PostgreSQL in one statement (a region's year is thousands of cases): a
+    case counts when, at its moment (detection, else opening; its UTC date as in
+    ``add_months`` comparisons), some priority-1 measure was past its deadline (the
+    structure's start date plus the measure's months, clamped to the month's end like
+    ``add_months``) and its last recorded status then was neither done nor not
+    applicable. ``starts`` is kept for the callers' signature; the start dates are read
+    in the statement from the same rows."""
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
     from vigie.cases.models import Case
 
+    del starts  # the same start dates, read in SQL
     cases = (
         Case.objects.visible_to(user)
         .filter(is_military=False)
         .filter(structure_id__in=structure_ids, opened_at__gte=now - timedelta(days=365))
-        .values_list("structure_id", "opened_at", "declaration__detected_at")
+        .order_by()
+        .values(sid=F("structure_id"), moment=Coalesce("declaration__detected_at", "opened_at"))
     )
-    p1 = list(plan.measures.filter(priority=1))
-    histories = status_histories(structure_ids, [m.pk for m in p1], now)
-    total = with_overdue = 0
-    for structure_id, opened_at, detected_at in cases.iterator(chunk_size=5000):
-        total += 1
-        moment = detected_at or opened_at  # as incident_moment()
-        start = starts[structure_id]
-        if any(
-            status_in_history(histories, structure_id, m.pk, moment) not in CLOSED_STATUSES
-            and add_months(start, m.deadline_months) < moment.date()
-            for m in p1
-        ):
-            with_overdue += 1
+    plan_starts = (
+        StructurePlan.objects.visible_to(user)
+        .filter(plan=plan)
+        .order_by()
+        .values("structure_id", "start_date")
+    )
+    cases_sql, cases_params = cases.query.sql_with_params()
+    starts_sql, starts_params = plan_starts.query.sql_with_params()
+    events = assessment_event_model()._meta.db_table
+    measures = Measure._meta.db_table
+    # Most structures never recorded a priority-1 status: every such measure was "not
+    # started" at any moment, so the case counts once its date passes the earliest
+    # priority-1 deadline (add_months is monotonic in the months). The others read their
+    # history measure by measure.
+    statement = f"""
+        WITH c AS ({cases_sql}), sp AS ({starts_sql}),
+        p1 AS MATERIALIZED (
+            SELECT id, deadline_months FROM {measures} WHERE plan_id = %s AND priority = 1
+        ),
+        h AS (SELECT DISTINCT structure_id FROM {events} WHERE measure_id IN (SELECT id FROM p1))
+        SELECT count(*), count(*) FILTER (WHERE CASE WHEN h.structure_id IS NULL THEN
+            (coalesce(sp.start_date, %s::date)
+             + make_interval(months => (SELECT min(deadline_months) FROM p1)))::date
+            < (c.moment AT TIME ZONE 'UTC')::date
+        ELSE EXISTS (
+            SELECT 1 FROM p1
+             WHERE (coalesce(sp.start_date, %s::date)
+                    + make_interval(months => p1.deadline_months))::date
+                   < (c.moment AT TIME ZONE 'UTC')::date
+               AND coalesce((
+                   SELECT e.status FROM {events} e
+                    WHERE e.structure_id = c.sid AND e.measure_id = p1.id
+                      AND e.pgh_created_at <= least(c.moment, %s)
+                    ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT 1
+               ), %s) <> ALL(%s)
+        ) END)
+          FROM c LEFT JOIN sp ON sp.structure_id = c.sid
+                 LEFT JOIN h ON h.structure_id = c.sid
+    """  # noqa: S608 (the queries come from the ORM, the tables from the models)
+    params = [
+        *cases_params,
+        *starts_params,
+        plan.pk,
+        plan.published_on,
+        plan.published_on,
+        now,
+        AssessmentStatus.NOT_STARTED.value,
+        [str(status) for status in CLOSED_STATUSES],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        total, with_overdue = cursor.fetchone()
     return {"total_12_months": total, "with_overdue_priority_1": with_overdue}
 
 
