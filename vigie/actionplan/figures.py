@@ -97,12 +97,16 @@ def compute_figures(
     measures = list(plan.measures.select_related("theme").order_by("priority", "number"))
     among = structures.values("pk")  # in SQL: a region holds thousands of structures
     starts = start_dates(user, plan, ids, among)
-    statuses = {
-        (s, m): status
-        for s, m, status in MeasureAssessment.objects.visible_to(user)
+    # Per structure, its recorded statuses; most structures have none and share one tuple.
+    assessed: dict[int, dict[int, str]] = {}
+    for s, m, status in (
+        MeasureAssessment.objects.visible_to(user)
         .filter(measure__plan=plan, structure_id__in=among)
         .values_list("structure_id", "measure_id", "status")
-    }
+    ):
+        assessed.setdefault(s, {})[m] = status
+    measure_ids = [m.pk for m in measures]
+    nothing_recorded = tuple(AssessmentStatus.NOT_STARTED for _m in measures)
     overall = _counter()
     by_priority = {str(p): _counter() for p in sorted({m.priority for m in measures})}
     themes = sorted({m.theme for m in measures}, key=lambda t: (t.order, t.code))
@@ -112,17 +116,22 @@ def compute_figures(
     # Structures with the same start date and the same statuses count the same: each such
     # profile is evaluated once (most structures share one: nothing assessed yet).
     profiles: dict[tuple[date, tuple[str, ...]], _Profile] = {}
+    per_kind: dict[tuple[str, tuple[date, tuple[str, ...]]], int] = {}
     for row in structure_rows:
         start = starts[row["pk"]]
+        recorded = assessed.get(row["pk"])
         key = (
             start,
-            tuple(statuses.get((row["pk"], m.pk), AssessmentStatus.NOT_STARTED) for m in measures),
+            tuple(recorded.get(m, AssessmentStatus.NOT_STARTED) for m in measure_ids)
+            if recorded
+            else nothing_recorded,
         )
         profile = profiles.get(key)
         if profile is None:
             profile = profiles[key] = _Profile.evaluate(measures, start, key[1], today)
         profile.structures += 1
-        _merge(by_kind.setdefault(row["kind"], _counter()), profile.counter)
+        kind_key = (row["kind"], key)
+        per_kind[kind_key] = per_kind.get(kind_key, 0) + 1
         per_structure.append(
             {
                 "id": row["pk"],
@@ -134,6 +143,8 @@ def compute_figures(
                 **profile.counter,
             }
         )
+    for (kind, key), count in per_kind.items():
+        _merge(by_kind.setdefault(kind, _counter()), profiles[key].counter, count)
     for profile in profiles.values():
         _merge(overall, profile.counter, profile.structures)
         for priority, counter in profile.by_priority.items():
