@@ -231,13 +231,12 @@ def floor_calls(make_client: Callable[[], Client], api_key: str) -> dict[str, Ca
 
 
 def manifest_static() -> AbstractContextManager[Any]:
-    """The manifest storage as in production ({% static %} looks each file up in it),
-    without whitenoise's compression, which would only make collectstatic slow."""
+    """The manifest storage as in production ({% static %} looks each file up in it, and
+    production's remembers the URLs: vigie/core/staticfiles.py), without whitenoise's
+    compression, which would only make collectstatic slow."""
     return override_settings(
         STORAGES={
             **settings.STORAGES,
-            "staticfiles": {
-                "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-            },
+            "staticfiles": {"BACKEND": "vigie.core.staticfiles.ManifestStaticFilesStorage"},
         }
     )
