@@ -172,6 +172,23 @@ class Case(models.Model):
             # A structure's cases newest first (its queue; its incidents of the year in
             # the action plan's figures, probed structure by structure).
             models.Index(fields=["structure", "opened_at", "id"], name="case_structure_opened"),
+            # The national roles that read a few cases (DGS: B3, ANSM: health products,
+            # defence chain: military hospitals) find theirs without reading the others'.
+            models.Index(
+                fields=["status", "opened_at", "id"],
+                condition=models.Q(outcomes__contains=["b3"]),
+                name="case_b3_status",
+            ),
+            models.Index(
+                fields=["status", "opened_at", "id"],
+                condition=models.Q(involves_health_products=True),
+                name="case_health_products_status",
+            ),
+            models.Index(
+                fields=["status", "opened_at", "id"],
+                condition=models.Q(is_military=True),
+                name="case_military_status",
+            ),
             # A status newest first (the closed tab, past the open cases).
             models.Index(fields=["status", "opened_at", "id"], name="case_status_opened"),
             # The queue: newest first, over every case or over the open ones only (a
