@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from vigie.actionplan.deadlines import add_months
@@ -163,17 +164,11 @@ class NotDone:
         return str(AssessmentStatus(self.status).label)
 
 
-def statuses_at(structure: Structure, plan: Plan, moment: datetime) -> dict[int, str]:
-    """measure id → status recorded at ``moment``, from the history (unlisted: not started)."""
-    histories = status_histories([structure.pk], plan.measures.values("pk"), moment, stream=False)
-    return {measure_id: statuses[-1] for (_s, measure_id), (_t, statuses) in histories.items()}
-
-
 def status_histories(
     structure_ids: Any, measure_ids: Any, until: datetime, *, stream: bool = True
 ) -> dict[tuple[int, int], tuple[list[datetime], list[str]]]:
     """(structure, measure) → the times and statuses recorded up to ``until``, in order:
-    statuses_at for many moments at once (bisect the times), in one query.
+    the status at many moments at once (bisect the times), in one query.
     ``structure_ids``, ``measure_ids``: lists, or queries of ids. ``stream``: read through
     a server-side cursor (thousands of structures); one structure's rows are few, and a
     plain query saves the cursor's round trips."""
@@ -199,7 +194,7 @@ def status_in_history(
     measure_id: int,
     moment: datetime,
 ) -> str:
-    """The status recorded last at or before ``moment`` (same rule as statuses_at)."""
+    """The status recorded last at or before ``moment`` (unlisted: not started)."""
     times, statuses = histories.get((structure_id, measure_id), ([], []))
     index = bisect_right(times, moment)
     return statuses[index - 1] if index else AssessmentStatus.NOT_STARTED
@@ -214,26 +209,44 @@ def measures_not_done_at(
     ``case_measures_not_done``). A measure is done from the date it was achieved, as the
     structure recorded it, even when that was typed later: a structure that fills in its
     plan after the fact did not leave its measures undone until then.
+
+    One statement: the plan (the one published last at ``moment`` unless given), each
+    measure with its status recorded last at ``moment`` (none recorded: not started),
+    whether it was achieved by then and the structure's start date (the case page read
+    them in five).
     """
-    plan = plan or Plan.objects.filter(published_on__lte=moment.date()).first()
-    if plan is None:
-        return []
-    statuses = statuses_at(structure, plan, moment)
+    event = assessment_event_model()
+    last_status = (
+        event.objects.filter(
+            structure_id=structure.pk, measure_id=OuterRef("pk"), pgh_created_at__lte=moment
+        )
+        .order_by("-pgh_created_at", "-pgh_id")
+        .values("status")[:1]
+    )
     achieved = MeasureAssessment.objects.filter(
-        structure=structure,
-        measure__plan=plan,
+        structure_id=structure.pk,
+        measure_id=OuterRef("pk"),
         status=AssessmentStatus.DONE,
         achieved_on__lte=timezone.localdate(moment),
-    ).values_list("measure_id", flat=True)
-    for measure_id in achieved:
-        statuses[measure_id] = AssessmentStatus.DONE
-    start = start_date_of(structure, plan)
+    )
+    start = StructurePlan.objects.filter(structure_id=structure.pk, plan_id=OuterRef("plan_id"))
+    plans = Plan.objects.filter(published_on__lte=moment.date()).values("pk")[:1]
+    measures = (
+        Measure.objects.filter(plan_id=plan.pk if plan is not None else Subquery(plans))
+        .select_related("theme")
+        .annotate(
+            status_then=Coalesce(Subquery(last_status), Value(AssessmentStatus.NOT_STARTED.value)),
+            achieved=Exists(achieved),
+            start=Coalesce(Subquery(start.values("start_date")[:1]), F("plan__published_on")),
+        )
+        .order_by("priority", "number")
+    )
     result = []
-    for measure in plan.measures.select_related("theme").order_by("priority", "number"):
-        status = statuses.get(measure.pk, AssessmentStatus.NOT_STARTED)
+    for measure in measures:
+        status = AssessmentStatus.DONE if measure.achieved else measure.status_then
         if status in CLOSED_STATUSES:
             continue
-        deadline = add_months(start, measure.deadline_months)
+        deadline = add_months(measure.start, measure.deadline_months)
         result.append(NotDone(measure, status, deadline, deadline < moment.date()))
     return result
 
