@@ -3,6 +3,7 @@ declarations here, unmatched mailbox messages elsewhere) to know whom to tell.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,21 +24,78 @@ def oncall_now(kind: str, at: datetime | None = None) -> list[User]:
     """The people on call for ``kind`` (OnCallKind: "fssi" or "cell") at ``at`` (now by
     default), first to start first. Someone who no longer holds the role (left the cell,
     account closed) is never returned, whatever the rota still says."""
-    moment = at or timezone.now()
-    shifts = (
-        OnCallShift.objects.filter(
-            kind=OnCallKind(kind),
-            starts_at__lte=moment,
-            ends_at__gt=moment,
-            person__in=_holders(kind).values("user_id"),
-        )
-        .select_related("person")
-        .order_by("starts_at", "pk")
+    return oncall_by_kind(at, kinds=[kind])[OnCallKind(kind).value]
+
+
+_ONCALL_SQL: str | None = None
+
+
+def oncall_rows_sql() -> str:
+    """The shifts running at %(at)s of each kind of %(kinds)s (with its role in %(roles)s)
+    whose person is active and holds the kind's role now (%(now)s): rows of (kind,
+    person_id, starts_at, id, position of the kind in %(kinds)s). One fixed SELECT written
+    once from the models' tables, for ``oncall_by_kind`` and the arrival's record to build
+    on (compiled by the ORM, its two subqueries cost more than the rest of a
+    declaration's arrival)."""
+    global _ONCALL_SQL
+    if _ONCALL_SQL is None:
+        shift, user, membership = OnCallShift._meta, User._meta, Membership._meta
+
+        def col(meta: Any, name: str) -> str:
+            return f'"{meta.get_field(name).column}"'
+
+        _ONCALL_SQL = f"""
+            SELECT s.{col(shift, "kind")} AS kind, s.{col(shift, "person")} AS person_id,
+                   s.{col(shift, "starts_at")} AS starts_at, s.{col(shift, "id")} AS id,
+                   wanted.position
+              FROM "{shift.db_table}" s
+              JOIN unnest(%(kinds)s::text[], %(roles)s::text[])
+                   WITH ORDINALITY AS wanted(kind, role, position)
+                ON wanted.kind = s.{col(shift, "kind")}
+              JOIN "{user.db_table}" u ON u.{col(user, "id")} = s.{col(shift, "person")}
+             WHERE s.{col(shift, "starts_at")} <= %(at)s AND s.{col(shift, "ends_at")} > %(at)s
+               AND u.{col(user, "is_active")}
+               AND EXISTS (
+                   SELECT 1 FROM "{membership.db_table}" m
+                    WHERE m.{col(membership, "user")} = s.{col(shift, "person")}
+                      AND m.{col(membership, "role")} = wanted.role
+                      AND m.{col(membership, "starts_at")} <= %(now)s
+                      AND (m.{col(membership, "revoked_at")} IS NULL
+                           OR m.{col(membership, "revoked_at")} > %(now)s))
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+    return _ONCALL_SQL
+
+
+def oncall_params(at: datetime | None, kinds: Iterable[str]) -> dict[str, Any]:
+    """The values of ``oncall_rows_sql`` for ``kinds`` at ``at`` (now by default)."""
+    values = [OnCallKind(kind).value for kind in kinds]
+    return {
+        "kinds": values,
+        "roles": [str(KIND_ROLES[kind]) for kind in values],
+        "at": at or timezone.now(),
+        "now": timezone.now(),
+    }
+
+
+def oncall_by_kind(
+    at: datetime | None = None, kinds: Iterable[str] = tuple(OnCallKind)
+) -> dict[str, list[User]]:
+    """``oncall_now`` for several kinds in one query: kind's value -> its people."""
+    params = oncall_params(at, kinds)
+    people: dict[str, dict[int, User]] = {kind: {} for kind in params["kinds"]}
+    user = User._meta
+    rows = User.objects.raw(
+        f"""
+        SELECT oncall.kind AS oncall_kind, u.*
+          FROM ({oncall_rows_sql()}) oncall
+          JOIN "{user.db_table}" u ON u."{user.pk.column}" = oncall.person_id
+         ORDER BY oncall.starts_at, oncall.id
+        """,  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+        params,
     )
-    people: dict[int, User] = {}
-    for shift in shifts:
-        people.setdefault(shift.person_id, shift.person)
-    return list(people.values())
+    for person in rows:
+        people[person.oncall_kind].setdefault(person.pk, person)
+    return {kind: list(found.values()) for kind, found in people.items()}
 
 
 def eligible_people(kind: str) -> QuerySet[User]:

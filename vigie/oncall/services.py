@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,12 @@ from vigie.declarations.models import Declaration, DeclarationRecipient, Recipie
 from vigie.directory.models import User
 from vigie.notifications.services import email_queue, notification_create
 from vigie.oncall.models import KIND_ROLES, OnCallAtArrival, OnCallKind, OnCallShift
-from vigie.oncall.selectors import eligible_people, oncall_now
+from vigie.oncall.selectors import (
+    eligible_people,
+    oncall_by_kind,
+    oncall_params,
+    oncall_rows_sql,
+)
 
 
 def can_record(user: Any, kind: str) -> bool:
@@ -97,13 +102,15 @@ def arrival_record(declaration: Declaration, recipients: list[DeclarationRecipie
     if declaration.structure.is_military:
         return
     moment = declaration.submitted_at or timezone.now()
-    urgent = is_out_of_hours_urgent(recipients)
+    if not is_out_of_hours_urgent(recipients):
+        _arrival_insert(declaration, moment)  # nobody to tell: one statement
+        return
     rows: list[OnCallAtArrival] = []
+    on_call = oncall_by_kind(moment)
     for kind in OnCallKind:
-        for person in oncall_now(kind, moment):
+        for person in on_call[kind.value]:
             told = (
-                urgent
-                and person.pk != declaration.taken_by_id
+                person.pk != declaration.taken_by_id
                 and Declaration.objects.visible_to(person).filter(pk=declaration.pk).exists()
             )
             rows.append(
@@ -113,6 +120,33 @@ def arrival_record(declaration: Declaration, recipients: list[DeclarationRecipie
     told_people = {row.person.pk: row.person for row in rows if row.notified}
     if told_people:
         _notify_urgent(declaration, list(told_people.values()))
+
+
+def _arrival_insert(declaration: Declaration, moment: datetime) -> None:
+    """Record the people on call at ``moment`` for ``declaration``, nobody told: what
+    arrival_record writes then, in one statement (each person once per kind, in the
+    order oncall_by_kind gives them)."""
+    arrival = OnCallAtArrival._meta
+
+    def col(name: str) -> str:
+        field: Any = arrival.get_field(name)
+        return f'"{field.column}"'
+
+    params = oncall_params(moment, OnCallKind)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO "{arrival.db_table}"
+                   ({col("declaration")}, {col("person")}, {col("kind")}, {col("notified")})
+            SELECT %(declaration)s, first.person_id, first.kind, false
+              FROM (SELECT DISTINCT ON (kind, person_id) *
+                      FROM ({oncall_rows_sql()}) oncall
+                     ORDER BY kind, person_id, starts_at, id) first
+             ORDER BY first.position, first.starts_at, first.id
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+            {**params, "declaration": declaration.pk},
+        )
 
 
 def _notify_urgent(declaration: Declaration, people: list[User]) -> None:
