@@ -23,7 +23,7 @@ from vigie.api.serializers import (
     ErrorOutput,
     declaration_output,
 )
-from vigie.api.throttling import ScopedThrottle, UserThrottle
+from vigie.api.throttling import UserAndScopedThrottle
 from vigie.declarations.models import Declaration, DeclarationSource
 from vigie.declarations.services import DeclarationIncomplete, declaration_file
 
@@ -94,7 +94,8 @@ class JsonApiView(APIView):
 
 
 class DeclarationCreateApi(JsonApiView):
-    throttle_classes = [UserThrottle, ScopedThrottle]
+    # The user's rate and the submissions' scope, counted in one statement.
+    throttle_classes = [UserAndScopedThrottle]
     throttle_scope = "declarations"
 
     @extend_schema(
@@ -165,9 +166,11 @@ class DeclarationCreateApi(JsonApiView):
             if external_id is None or existing is None:
                 raise
             declaration, created = existing, False
-        body = DeclarationOutput(declaration_with_recipients(declaration)).data
         if not created:
+            body = DeclarationOutput(declaration_with_recipients(declaration)).data
             return Response(body, status=status.HTTP_200_OK)
+        # Just filed: it carries its structure and the recipients just written.
+        body = DeclarationOutput(declaration).data
         location = reverse("api:declaration-detail", args=[declaration.reference])
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
