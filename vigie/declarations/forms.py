@@ -528,8 +528,11 @@ class QuickForm(DsfrBaseForm):
     def __init__(self, *args: Any, structures: list[Structure], user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["structure"]
-        field.queryset = Structure.objects.filter(pk__in=[s.pk for s in structures]).order_by(
-            "name"
+        # The structure chosen comes with its region, which routing reads.
+        field.queryset = (
+            Structure.objects.filter(pk__in=[s.pk for s in structures])
+            .select_related("departement__region")
+            .order_by("name")
         )
         if len(structures) == 1:
             field.widget = forms.HiddenInput()

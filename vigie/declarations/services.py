@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import Model, Sum
+from django.db.models.constants import OnConflict
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import InsertQuery
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vigie.core.batch import insert_together, save_sql
 from vigie.core.scoping import scope_for
 from vigie.declarations.attachments import check_upload, upload_store
 from vigie.declarations.models import (
@@ -35,7 +40,8 @@ from vigie.declarations.steps import (
     declaration_problems,
 )
 from vigie.directory.models import Membership, Role, Structure, User, Vendor
-from vigie.notifications.services import email_queue, emails_dispatch, notification_create
+from vigie.notifications.models import Notification, OutgoingEmail
+from vigie.notifications.services import email_build, emails_dispatch, notifications_build
 
 
 class DeclarationIncomplete(ValidationError):
@@ -63,8 +69,12 @@ def _check_author(declaration: Declaration, by: User) -> None:
 
 def _locked_draft(declaration: Declaration, by: User) -> Declaration:
     locked = (
-        Declaration.objects.select_for_update()
-        .select_related("structure__departement__region")
+        # The rows locked as before; the incident type (nullable, so never locked: an
+        # outer join) is what a submission's messages show, read with it.
+        Declaration.objects.select_for_update(
+            of=("self", "structure", "structure__departement", "structure__departement__region")
+        )
+        .select_related("structure__departement__region", "incident_type")
         .get(pk=declaration.pk)
     )
     _check_author(locked, by)
@@ -153,42 +163,46 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
     transaction.on_commit(lambda: stored.delete(save=False))
 
 
-def reference_next(year: int, *, placeholder: str, topic: str) -> str:
-    """Draw the next reference of ``year``: gapless, since the counter row stays locked
-    until commit and a rolled-back submission gives its number back.
+def reference_next(year: int, *, placeholder: str, topic: str, declaration: Declaration) -> str:
+    """Draw the next reference of ``year`` and save ``declaration`` with it: gapless,
+    since the counter row stays locked until commit and a rolled-back submission gives
+    its number back.
 
     That lock makes concurrent submissions queue, so it is taken as late as possible: the
     e-mails and notices of the submission are written first with ``placeholder`` where
     the reference goes, and the same statement swaps it in (outbox rows and notices of
-    ``topic``). The counter is then held only for this statement and the few writes
-    that follow it until commit.
+    ``topic``) and saves the declaration (the UPDATE its save() would send, with the
+    reference drawn). The counter is then held only for this statement and the few
+    writes that follow it until commit.
     """
+    save, save_params = save_sql(declaration, reference=RawSQL("(SELECT reference FROM drawn)", ()))
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             WITH drawn AS (
-                INSERT INTO declarations_referencecounter (year, last) VALUES (%(year)s, 1)
+                INSERT INTO declarations_referencecounter (year, last) VALUES (%s, 1)
                 ON CONFLICT (year) DO UPDATE SET last = declarations_referencecounter.last + 1
                 -- SSI-<year>-<n>, n on at least five digits (lpad alone would cut more)
                 RETURNING 'SSI-' || year || '-'
                     || lpad(last::text, greatest(5, length(last::text)), '0') AS reference
             ), mails AS (
                 UPDATE notifications_outgoingemail
-                SET subject = replace(subject, %(placeholder)s, reference),
-                    body = replace(body, %(placeholder)s, reference)
-                FROM drawn WHERE topic = %(topic)s
+                SET subject = replace(subject, %s, reference),
+                    body = replace(body, %s, reference)
+                FROM drawn WHERE topic = %s
             ), notices AS (
                 UPDATE notifications_notification
-                SET title = replace(title, %(placeholder)s, reference),
-                    body = replace(body, %(placeholder)s, reference)
-                FROM drawn WHERE topic = %(topic)s
-            )
+                SET title = replace(title, %s, reference),
+                    body = replace(body, %s, reference)
+                FROM drawn WHERE topic = %s
+            ), saved AS ({save})
             SELECT reference FROM drawn
-            """,
-            {"year": year, "placeholder": placeholder, "topic": topic},
+            """,  # noqa: S608 (save is Django's own compiled UPDATE)
+            [year, *[placeholder, placeholder, topic] * 2, *save_params],
         )
         (reference,) = cursor.fetchone()
-    return str(reference)
+    declaration.reference = str(reference)
+    return declaration.reference
 
 
 @transaction.atomic
@@ -223,29 +237,41 @@ def _submit(
         raise DeclarationIncomplete(problems)
     moment = at or timezone.now()
     routes = declaration_route(draft, at=moment)
-    recipients = DeclarationRecipient.objects.bulk_create(
-        _recipient(draft, route) for route in routes
-    )
-    # Messages first, with a placeholder reference; the number is drawn last (see
-    # reference_next), then the declaration and its case are written with it.
+    recipients = [_recipient(draft, route) for route in routes]
+    # Recipients and messages first (one statement), with a placeholder reference; the
+    # number is drawn last, in the statement that saves the declaration with it (see
+    # reference_next), then its case is opened.
     placeholder = f"~{secrets.token_hex(8)}~"
     draft.reference = placeholder
     draft.submitted_at = moment
     # A quick declaration (or one taken by the cell) is completed afterwards.
     draft.completed_at = None if declaration_problems(draft) else moment
-    _notify_submission(draft, routes, by)
-    draft.reference = reference_next(
-        moment.astimezone(timezone.get_default_timezone()).year,
-        placeholder=placeholder,
-        topic=submission_topic(draft),
-    )
+    _messages_write(_submission_messages(draft, routes, by), recipients)
     draft.status = DeclarationStatus.SUBMITTED
     draft.submitted_by = by
     draft.draft_data = {}
-    draft.save()
+    reference_next(
+        moment.astimezone(timezone.get_default_timezone()).year,
+        placeholder=placeholder,
+        topic=submission_topic(draft),
+        declaration=draft,
+    )
     for opener in SUBMITTED:
         opener(draft, recipients)
+    _carry(draft, "recipients", recipients)
     return draft
+
+
+def _carry(instance: Any, related: str, objects: list[Any]) -> None:
+    """Put the rows just written for ``instance.<related>`` in its prefetch cache, as
+    prefetch_related would: who reads them next (the API's answer) reads no query."""
+    queryset = getattr(instance, related).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = instance._prefetched_objects_cache = {}
+    cache[related] = queryset
 
 
 @transaction.atomic
@@ -269,40 +295,56 @@ def declaration_file(
     # Rights first: a known external_id must not reveal a declaration to anybody.
     if not can_declare_for(by, structure):
         raise PermissionDenied(_("You are not a declarant of this structure."))
-    if external_id:
-        existing = Declaration.objects.filter(created_by=by, external_id=external_id).first()
-        if existing is not None:
-            if existing.structure_id != structure.pk:
-                raise ValidationError(
-                    {
-                        "external_id": _(
-                            "This portal identifier is already used by another of your "
-                            "declarations."
-                        )
-                    }
-                )
-            return existing, False
     declaration = Declaration(structure=structure, created_by=by, source=source)
     declaration.external_id = external_id or None
     for name, value in values.items():
         setattr(declaration, name, value)
     if declaration.urgent_help:
         declaration.help_needed = True
-    try:
-        with transaction.atomic():
-            declaration.save()
-    except IntegrityError:
-        # The same call arrived twice at once: the unique index made this one wait for
-        # the other to commit; answer with the declaration it created.
-        existing = Declaration.objects.filter(created_by=by, external_id=external_id).first()
-        if external_id and existing is not None and existing.structure_id == structure.pk:
-            return existing, False
-        raise
+    if declaration.external_id is None:
+        declaration.save()
+    elif not _insert_unless_filed(declaration):
+        existing = Declaration.objects.select_related("structure").get(
+            created_by=by, external_id=declaration.external_id
+        )
+        if existing.structure_id != structure.pk:
+            raise ValidationError(
+                {
+                    "external_id": _(
+                        "This portal identifier is already used by another of your declarations."
+                    )
+                }
+            )
+        return existing, False
     vendors = list(vendors)
     if vendors:
         declaration.vendors.add(*vendors)
     # Just created in this transaction: nobody else can see it, no need to lock it again.
     return _submit(declaration, by, at), True
+
+
+def _insert_unless_filed(declaration: Declaration) -> bool:
+    """Insert ``declaration`` unless its account already filed its external_id (then
+    nothing is written and False is returned), in one statement: INSERT ... ON CONFLICT
+    DO NOTHING. A concurrent call with the same identifier makes it wait on the unique
+    index until that call's transaction ends, then it inserts (rolled back) or yields
+    (committed): either way no error aborts the transaction."""
+    meta = Declaration._meta
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    query = InsertQuery(Declaration, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [declaration])
+    compiler = query.get_compiler(using=declaration._state.db or "default")
+    compiler.returning_fields = [meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    declaration.pk = row[0]
+    declaration._state.adding = False
+    declaration._state.db = compiler.using
+    return True
 
 
 @transaction.atomic
@@ -423,11 +465,8 @@ def _route_again(declaration: Declaration, at: datetime) -> None:
             known.reasons = route.reasons
             known.save(update_fields=["notice_only", "reasons"])
             routes.append(route)
-    if not routes:
-        return
-    queued: list[int] = []
-    _notify_routes(declaration, routes, queued)
-    transaction.on_commit(lambda: emails_dispatch(queued))
+    if routes:
+        _messages_write(_route_messages(declaration, routes))
 
 
 # Told when a submitted declaration is completed or corrected (declaration, by, step
@@ -467,15 +506,68 @@ RECIPIENT_ROLES = {
 }
 
 
-def _users_for(route: Route) -> list[User]:
-    memberships = Membership.objects.active().select_related("user")
-    if route.kind == RecipientKind.ARS:
-        memberships = memberships.filter(role=Role.ARS_OFFICER, region=route.region)
-    elif route.kind in RECIPIENT_ROLES:
-        memberships = memberships.filter(role=RECIPIENT_ROLES[RecipientKind(route.kind)])
-    else:
-        return []
-    return [membership.user for membership in memberships]
+_PEOPLE_SQL: str | None = None
+
+
+def _people_sql() -> str:
+    """The active accounts holding, now, one of some roles (national ones) or the ARS
+    officer's role in some regions: (role, region_id, user_id), ordered as memberships
+    are (by person, then role). One fixed statement written once from the models'
+    tables: compiled by the ORM it cost more than the rest of the submission's reads."""
+    global _PEOPLE_SQL
+    if _PEOPLE_SQL is None:
+        membership, user = Membership._meta, User._meta
+
+        def col(meta: Any, name: str) -> str:
+            return f'"{meta.get_field(name).column}"'
+
+        _PEOPLE_SQL = f"""
+            SELECT m.{col(membership, "role")}, m.{col(membership, "region")},
+                   m.{col(membership, "user")}
+              FROM "{membership.db_table}" m
+              JOIN "{user.db_table}" u ON u.{col(user, "id")} = m.{col(membership, "user")}
+             WHERE u.{col(user, "is_active")}
+               AND m.{col(membership, "starts_at")} <= %(now)s
+               AND (m.{col(membership, "revoked_at")} IS NULL
+                    OR m.{col(membership, "revoked_at")} > %(now)s)
+               AND (m.{col(membership, "role")} = ANY(%(roles)s)
+                    OR (m.{col(membership, "role")} = %(ars)s
+                        AND m.{col(membership, "region")} = ANY(%(regions)s)))
+             ORDER BY u.{col(user, "last_name")}, u.{col(user, "first_name")},
+                      u.{col(user, "email")}, m.{col(membership, "role")}
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+    return _PEOPLE_SQL
+
+
+def _people_by_kind(routes: list[Route]) -> dict[str, list[int]]:
+    """The active accounts each route's entity has in the app (an ARS: its officers of
+    the region; the cell, the HFDS/FSSI, the ANSM, the defence chain: their role)."""
+    people: dict[str, list[int]] = {route.kind: [] for route in routes}
+    roles = [
+        str(RECIPIENT_ROLES[RecipientKind(r.kind)]) for r in routes if r.kind in RECIPIENT_ROLES
+    ]
+    regions = [r.region.pk for r in routes if r.kind == RecipientKind.ARS and r.region]
+    if not roles and not regions:
+        return people
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _people_sql(),
+            {
+                "now": timezone.now(),
+                "roles": roles,
+                "ars": str(Role.ARS_OFFICER),
+                "regions": regions,
+            },
+        )
+        rows = cursor.fetchall()
+    for route in routes:
+        if route.kind == RecipientKind.ARS:
+            wanted = (str(Role.ARS_OFFICER), route.region.pk if route.region else None)
+            people[route.kind] = [user for role, region, user in rows if (role, region) == wanted]
+        elif route.kind in RECIPIENT_ROLES:
+            role = str(RECIPIENT_ROLES[RecipientKind(route.kind)])
+            people[route.kind] = [user for held, _region, user in rows if held == role]
+    return people
 
 
 def declaration_url(declaration: Declaration) -> str:
@@ -486,32 +578,39 @@ def submission_topic(declaration: Declaration) -> str:
     return f"declaration:{declaration.pk}"
 
 
-def _notify_routes(declaration: Declaration, routes: list[Route], queued: list[int]) -> None:
-    """Tell each entity of ``routes`` (its mailbox, its people in the app)."""
+Messages = tuple[list[OutgoingEmail | None], list[Notification]]
+
+
+def _route_messages(declaration: Declaration, routes: list[Route]) -> Messages:
+    """The e-mail to each entity of ``routes`` (its mailbox) and the notices to its people
+    in the app, built, not saved."""
     topic = submission_topic(declaration)
-
-    def queue(**kwargs: Any) -> None:
-        email = email_queue(topic=topic, dispatch=False, **kwargs)
-        if email is not None:
-            queued.append(email.pk)
-
+    people = _people_by_kind(routes)
+    emails: list[OutgoingEmail | None] = []
+    notices: list[Notification] = []
     url = reverse("declarations:detail", args=[declaration.pk])
     context: dict[str, Any] = {
         "declaration": declaration,
         "structure": declaration.structure,
         "url": declaration_url(declaration),
     }
+    if any(not route.notice_only for route in routes):
+        # The facts are the same for each entity alerted: rendered once.
+        context["facts"] = render_to_string("declarations/email/routed_facts.txt", context)
     for route in routes:
         route_context = {**context, "route": route, "reasons": reason_labels(route.reasons)}
         if route.notice_only:
-            queue(
-                to=[route.email],
-                template="declarations/email/ars_notice",
-                context=route_context,
-                purpose="ars_notice",
+            emails.append(
+                email_build(
+                    to=[route.email],
+                    template="declarations/email/ars_notice",
+                    context=route_context,
+                    topic=topic,
+                    purpose="ars_notice",
+                )
             )
-            notification_create(
-                users=_users_for(route),
+            notices += notifications_build(
+                user_ids=people[route.kind],
                 title=_("Incident declared by a military hospital in your region"),
                 body=_(
                     "%(structure)s declared a security incident (%(reference)s). It is "
@@ -527,57 +626,67 @@ def _notify_routes(declaration: Declaration, routes: list[Route], queued: list[i
             # the military hospital's declaration itself.
             link = reverse("cases:queue")
             route_context["url"] = settings.SITE_URL + link
-        queue(
-            to=[route.email],
-            template="declarations/email/routed",
-            context=route_context,
-            purpose=f"routed:{route.kind}",
+        emails.append(
+            email_build(
+                to=[route.email],
+                template="declarations/email/routed",
+                context=route_context,
+                topic=topic,
+                purpose=f"routed:{route.kind}",
+            )
         )
-        notification_create(
-            users=_users_for(route),
+        notices += notifications_build(
+            user_ids=people[route.kind],
             title=_("New declaration %(reference)s — %(structure)s")
             % {"reference": declaration.reference, "structure": declaration.structure.name},
             body=", ".join(reason_labels(route.reasons)),
             url=link,
             topic=topic,
         )
+    return emails, notices
 
 
-def _notify_submission(declaration: Declaration, routes: list[Route], by: User) -> None:
+def _messages_write(messages: Messages, *rows: Sequence[Model]) -> None:
+    """Write the messages, with ``rows`` written at the same time, in one statement; the
+    e-mails are handed to the worker once the transaction has committed."""
+    emails = [email for email in messages[0] if email is not None]
+    insert_together(*rows, emails, messages[1])
+    queued = [email.pk for email in emails]
+    transaction.on_commit(lambda: emails_dispatch(queued))
+
+
+def _submission_messages(declaration: Declaration, routes: list[Route], by: User) -> Messages:
+    """What a submission sends: each entity alerted is told, the declarant and the
+    account that submitted receive the acknowledgement (by e-mail and in the app)."""
     topic = submission_topic(declaration)
-    queued: list[int] = []
-
-    def queue(**kwargs: Any) -> None:
-        email = email_queue(topic=topic, dispatch=False, **kwargs)
-        if email is not None:
-            queued.append(email.pk)
-
-    url = reverse("declarations:detail", args=[declaration.pk])
-    context: dict[str, Any] = {
-        "declaration": declaration,
-        "structure": declaration.structure,
-        "url": declaration_url(declaration),
-    }
-    _notify_routes(declaration, routes, queued)
+    emails, notices = _route_messages(declaration, routes)
     alerted = [
         {"label": _recipient_label(route), "reasons": reason_labels(route.reasons)}
         for route in routes
     ]
-    queue(
-        to=[declaration.declarant_email, by.email],
-        template="declarations/email/acknowledgement",
-        context={**context, "alerted": alerted},
-        purpose="acknowledgement",
+    emails.append(
+        email_build(
+            to=[declaration.declarant_email, by.email],
+            template="declarations/email/acknowledgement",
+            context={
+                "declaration": declaration,
+                "structure": declaration.structure,
+                "url": declaration_url(declaration),
+                "alerted": alerted,
+            },
+            topic=topic,
+            purpose="acknowledgement",
+        )
     )
-    notification_create(
+    notices += notifications_build(
         users=[by],
         title=_("Declaration %(reference)s received") % {"reference": declaration.reference},
         body=_("Entities alerted: %(entities)s")
         % {"entities": ", ".join(item["label"] for item in alerted)},  # type: ignore[misc]
-        url=url,
+        url=reverse("declarations:detail", args=[declaration.pk]),
         topic=topic,
     )
-    transaction.on_commit(lambda: emails_dispatch(queued))
+    return emails, notices
 
 
 def _recipient_label(route: Route) -> str:

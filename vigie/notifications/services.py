@@ -23,6 +23,30 @@ if TYPE_CHECKING:  # the user model lives above this app: no import at run time
     from vigie.directory.models import User
 
 
+def email_build(
+    *,
+    to: Iterable[str],
+    template: str,
+    context: Mapping[str, Any],
+    topic: str = "",
+    purpose: str = "",
+) -> OutgoingEmail | None:
+    """Render ``template`` (``<template>_subject.txt`` and ``<template>.txt``) into an
+    outbox row, not saved yet: the caller writes it in its transaction (several rows at
+    once, with vigie.core.batch.insert_together) and hands it to the worker once that
+    has committed (``emails_dispatch`` on commit).
+
+    Returns None when there is nobody to write to."""
+    recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
+    if not recipients:
+        return None
+    subject = " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split())
+    body = render_to_string(f"{template}.txt", dict(context))
+    return OutgoingEmail(
+        to=recipients, subject=subject[:255], body=body, topic=topic, purpose=purpose
+    )
+
+
 def email_queue(
     *,
     to: Iterable[str],
@@ -32,31 +56,43 @@ def email_queue(
     purpose: str = "",
     dispatch: bool = True,
 ) -> OutgoingEmail | None:
-    """Render ``template`` (``<template>_subject.txt`` and ``<template>.txt``) and queue it.
+    """Render ``template`` and queue it (see ``email_build``).
 
     Returns None when there is nobody to write to. With ``dispatch=False`` the caller
     hands the rows to the worker itself, several at once (``emails_dispatch``).
     """
-    recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
-    if not recipients:
+    email = email_build(to=to, template=template, context=context, topic=topic, purpose=purpose)
+    if email is None:
         return None
-    subject = " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split())
-    body = render_to_string(f"{template}.txt", dict(context))
-    email = OutgoingEmail.objects.create(
-        to=recipients, subject=subject[:255], body=body, topic=topic, purpose=purpose
-    )
+    email.save()
     if dispatch:
         transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
     return email
 
 
+def notifications_build(
+    *,
+    users: Iterable[User] = (),
+    user_ids: Iterable[int] = (),
+    title: str,
+    body: str = "",
+    url: str = "",
+    topic: str = "",
+) -> list[Notification]:
+    """One unsaved notice per active user of ``users`` and per id of ``user_ids`` (ids
+    of accounts the caller read as active), once each, for the caller to write."""
+    unique = dict.fromkeys([*(user.pk for user in users if user.is_active), *user_ids])
+    return [
+        Notification(user_id=user_id, title=title[:255], body=body, url=url, topic=topic)
+        for user_id in unique
+    ]
+
+
 def notification_create(
     *, users: Iterable[User], title: str, body: str = "", url: str = "", topic: str = ""
 ) -> list[Notification]:
-    unique = {user.pk: user for user in users if user.is_active}
     return Notification.objects.bulk_create(
-        Notification(user=user, title=title[:255], body=body, url=url, topic=topic)
-        for user in unique.values()
+        notifications_build(users=users, title=title, body=body, url=url, topic=topic)
     )
 
 
