@@ -37,7 +37,7 @@ def test_open_cases_are_counted_up_to_the_cap_too(
     assert (tabs["open"]["count"], tabs["open"]["capped"]) == (2, True)
     assert (tabs["to_process"]["count"], tabs["to_process"]["capped"]) == (0, False)
     page = response.content.decode()
-    assert re.search(r'data-testid="tab-open">[^<(]+\(2\+\)', page)
+    assert re.search(r'data-testid="tab-open">[^<(]+\(plus de 2\)', page)
     assert "Plus de 2 dossiers" in page
     assert len(response.context["page_obj"]) == 2
 

@@ -117,7 +117,7 @@ def test_closed_cases_are_counted_up_to_a_cap(
     world: Any, cases: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A million closed cases are not counted on every visit: beyond the cap the tab says
-    "cap+", the list stops at the cap and the page says to narrow with the filters."""
+    "plus de <cap>", the list stops at the cap and the page says to narrow with the filters."""
     from vigie.cases import selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)
@@ -131,7 +131,7 @@ def test_closed_cases_are_counted_up_to_a_cap(
     assert (tabs["all"]["count"], tabs["all"]["capped"]) == (2, True)
     assert (tabs["open"]["count"], tabs["open"]["capped"]) == (0, False)
     page = response.content.decode()
-    assert re.search(r'data-testid="tab-closed">[^<(]+\(2\+\)', page)
+    assert re.search(r'data-testid="tab-closed">[^<(]+\(plus de 2\)', page)
     assert "Plus de 2 dossiers" in page
     assert len(response.context["page_obj"]) == 2
     # Narrowed under the cap, the count is exact again.
