@@ -37,7 +37,11 @@ from bench import inproc  # sets Django up, DEBUG off
 from bench.inproc import Variant, patched
 from tests.core.scoping_reference import scope_rows_orm
 from tests.factories import UserMaker, declaration_draft, login_with_mfa, world_build
+from vigie.actionplan import selectors as actionplan_selectors
 from vigie.actionplan.catalogue import SHIPPED_PLANS, plan_load
+from vigie.actionplan.deadlines import add_months
+from vigie.actionplan.models import CLOSED_STATUSES, AssessmentStatus, MeasureAssessment
+from vigie.actionplan.models import Plan as ActionPlan
 from vigie.actionplan.services import assessment_update, structure_plan_start
 from vigie.cases import forms as case_forms
 from vigie.cases import selectors as case_selectors
@@ -220,6 +224,61 @@ def people_joined() -> AbstractContextManager[Any]:
     return patched(case_selectors, "case_detail", case_detail)
 
 
+def measures_in_five(structure: Any, moment: Any, *, plan: Any = None) -> list[Any]:
+    """measures_not_done_at before the second pass: the plan, the history, what was
+    achieved, the start date and the measures read by five statements."""
+    plan = plan or ActionPlan.objects.filter(published_on__lte=moment.date()).first()
+    if plan is None:
+        return []
+    histories = actionplan_selectors.status_histories(
+        [structure.pk], plan.measures.values("pk"), moment, stream=False
+    )
+    statuses = {measure_id: st[-1] for (_s, measure_id), (_t, st) in histories.items()}
+    achieved = MeasureAssessment.objects.filter(
+        structure=structure,
+        measure__plan=plan,
+        status=AssessmentStatus.DONE,
+        achieved_on__lte=timezone.localdate(moment),
+    ).values_list("measure_id", flat=True)
+    for measure_id in achieved:
+        statuses[measure_id] = AssessmentStatus.DONE
+    start = actionplan_selectors.start_date_of(structure, plan)
+    result = []
+    for measure in plan.measures.select_related("theme").order_by("priority", "number"):
+        status = statuses.get(measure.pk, AssessmentStatus.NOT_STARTED)
+        if status in CLOSED_STATUSES:
+            continue
+        deadline = add_months(start, measure.deadline_months)
+        result.append(
+            actionplan_selectors.NotDone(measure, status, deadline, deadline < moment.date())
+        )
+    return result
+
+
+def prefetches_scoped() -> AbstractContextManager[Any]:
+    """case_detail with the case's filter compiled again for each prefetch, as before."""
+    original = case_selectors.case_detail
+
+    def case_detail(user: Any, pk: int) -> Any:
+        with patched(case_selectors, "children_of_read_cases", lambda qs: qs.visible_to(user)):
+            return original(user, pk)
+
+    return patched(case_selectors, "case_detail", case_detail)
+
+
+def second_pass_before() -> AbstractContextManager[Any]:
+    """The case page before the second pass: the action plan block in five statements,
+    scoped prefetches, the agreements read again for what closure still waits for."""
+    original = workflow.missing_agreements
+    stack = ExitStack()
+    stack.enter_context(patched(actionplan_selectors, "measures_not_done_at", measures_in_five))
+    stack.enter_context(prefetches_scoped())
+    stack.enter_context(
+        patched(workflow, "missing_agreements", lambda case, given=None: original(case))
+    )
+    return stack
+
+
 def case_page_forms(world: Any, case: Case) -> list[str]:
     """The fields of the forms the ACSS sees on that page, rendered."""
     initial = {"version": case.version}
@@ -345,6 +404,26 @@ def case_page(world: Any) -> None:
         "its selector alone (case_detail): people joined → apart",
         lambda: case_selectors.case_detail(world.acss, case.pk),
         people_joined,
+        nullcontext,
+    )
+    # The second pass (the action plan block, the prefetches, the agreements).
+    compare(
+        "/dossiers/<id>/ (ACSS, open case with its history): second pass",
+        page,
+        second_pass_before,
+        nullcontext,
+    )
+    at = actionplan_selectors.incident_moment(case)
+    compare(
+        "its action plan block alone: five statements → one",
+        lambda: actionplan_selectors.measures_not_done_at(case.structure, at),
+        lambda: patched(actionplan_selectors, "measures_not_done_at", measures_in_five),
+        nullcontext,
+    )
+    compare(
+        "its selector alone (case_detail): prefetches scoped again → under the case's read",
+        lambda: case_selectors.case_detail(world.acss, case.pk),
+        prefetches_scoped,
         nullcontext,
     )
     # Against the framework's floor, in the same alternating rounds.

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from vigie.actionplan.catalogue import SHIPPED_PLANS, plan_load
@@ -74,7 +76,11 @@ def test_the_case_block(world: Any, plan: Any, make_case: Any) -> None:
         request.user = user
         return template.render(Context({"case": case, "request": request}))
 
-    html = render(world.ars_ara)
+    render(world.ars_ara)  # the reader's scope, the case's declaration and structure
+    with CaptureQueriesContext(connection) as captured:
+        html = render(world.ars_ara)
+    # Whether the plan may be read, then the plan's measures as they stood: two statements.
+    assert len(captured.captured_queries) == 2
     assert 'data-testid="measures-at-incident"' in html
     assert html.count("data-measure=") == 19  # nothing recorded before the incident
     assert case_measures_not_done(world.ars_ara, case) is not None

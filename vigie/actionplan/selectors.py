@@ -231,8 +231,9 @@ def measures_not_done_at(
     )
     start = StructurePlan.objects.filter(structure_id=structure.pk, plan_id=OuterRef("plan_id"))
     plans = Plan.objects.filter(published_on__lte=moment.date()).values("pk")[:1]
+    plan_id: Any = plan.pk if plan is not None else Subquery(plans)
     measures = (
-        Measure.objects.filter(plan_id=plan.pk if plan is not None else Subquery(plans))
+        Measure.objects.filter(plan_id=plan_id)
         .select_related("theme")
         .annotate(
             status_then=Coalesce(Subquery(last_status), Value(AssessmentStatus.NOT_STARTED.value)),

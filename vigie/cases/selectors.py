@@ -23,6 +23,7 @@ from vigie.cases.models import (
     TimelineEvent,
     TrackingEntry,
 )
+from vigie.cases.scopes import children_of_read_cases
 from vigie.declarations.models import Declaration
 from vigie.directory.models import User, Vendor
 
@@ -243,27 +244,35 @@ def case_of_declaration(user: Any, declaration: Declaration) -> Case | None:
 
 
 def case_detail(user: Any, pk: int) -> Case | None:
-    """A case with everything its page shows, or None when the user may not see it."""
+    """A case with everything its page shows, or None when the user may not see it.
+    What hangs off it is read under the case's own rule, applied once by the case's read."""
     prefetches: list[Any] = [
         Prefetch("declaration__vendors", queryset=Vendor.objects.order_by("name")),
         Prefetch(
-            "timeline", queryset=TimelineEvent.objects.visible_to(user).select_related("actor")
+            "timeline",
+            queryset=children_of_read_cases(TimelineEvent.objects.all()).select_related("actor"),
         ),
         Prefetch(
             "questions",
-            queryset=Question.objects.visible_to(user).select_related("asked_by", "answered_by"),
+            queryset=children_of_read_cases(Question.objects.all()).select_related(
+                "asked_by", "answered_by"
+            ),
         ),
         Prefetch(
             "tracking",
             # The document sent with an entry: the exact version (vigie/cases/documents.py).
-            queryset=TrackingEntry.objects.visible_to(user)
+            queryset=children_of_read_cases(TrackingEntry.objects.all())
             .select_related("by")
             .prefetch_related("document"),
         ),
         Prefetch(
-            "agreements", queryset=ClosureAgreement.objects.visible_to(user).select_related("by")
+            "agreements",
+            queryset=children_of_read_cases(ClosureAgreement.objects.all()).select_related("by"),
         ),
-        Prefetch("handlers", queryset=CaseHandler.objects.visible_to(user).select_related("user")),
+        Prefetch(
+            "handlers",
+            queryset=children_of_read_cases(CaseHandler.objects.all()).select_related("user"),
+        ),
     ]
     case = (
         cases_visible(user)

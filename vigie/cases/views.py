@@ -245,7 +245,8 @@ def _page(
                 agree_forms.append(bound)
             elif party not in given:
                 agree_forms.append(AgreeForm(initial=initial, key=key, party=party))
-    missing = [] if case.is_closed else workflow.missing_agreements(case)
+    # The prefetch holds every agreement of the case (case_detail): no second read.
+    missing = [] if case.is_closed else workflow.missing_agreements(case, given)
     # Who is on the case: the page offers to take it, or to step back from it.
     held = {h.party for h in case.handlers.all() if h.user_id == request.user.pk}
     staff_parties = set(workflow.staff_parties(scope, case))

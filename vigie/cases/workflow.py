@@ -136,9 +136,11 @@ def staff_parties(scope: Scope, case: Case) -> list[str]:
     return parties
 
 
-def missing_agreements(case: Case) -> list[str]:
-    # Read afresh, not from a prefetch: the page's prefetch is the viewer's.
-    given = set(case.agreements.values_list("party", flat=True))
+def missing_agreements(case: Case, given: set[str] | None = None) -> list[str]:
+    """The parties whose agreement closure still needs. ``given``: the parties that agreed,
+    when the caller read every agreement of the case (the case page); read afresh else."""
+    if given is None:
+        given = set(case.agreements.values_list("party", flat=True))
     return [party for party in required_parties(case) if party not in given]
 
 
