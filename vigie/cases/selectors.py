@@ -212,19 +212,24 @@ def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
             "structure__departement__code",
             "structure__departement__name",
         )
-        .prefetch_related(
-            Prefetch("declaration__vendors", queryset=Vendor.objects.order_by("name"))
-        )
-        .order_by("-opened_at", "-pk")[:SIMILAR_MAX]
+        .order_by("-opened_at", "-pk")
     )
+    if vendor_ids:
+        # Only the vendors in common, for the reasons; none to read when this case has none.
+        matches = matches.prefetch_related(
+            Prefetch(
+                "declaration__vendors",
+                queryset=Vendor.objects.filter(pk__in=vendor_ids).order_by("name"),
+            )
+        )
     similar = []
-    for other in matches:
+    for other in matches[:SIMILAR_MAX]:
         reasons = []
         if declaration.incident_type_id and (
             other.declaration.incident_type_id == declaration.incident_type_id
         ):
             reasons.append(_("same incident type (%(type)s)") % {"type": declaration.incident_type})
-        shared = [v.name for v in other.declaration.vendors.all() if v.pk in vendor_ids]
+        shared = [v.name for v in other.declaration.vendors.all()] if vendor_ids else []
         if shared:
             reasons.append(_("same vendor (%(vendors)s)") % {"vendors": ", ".join(shared)})
         if software and other.declaration.software.strip().lower() == software:
