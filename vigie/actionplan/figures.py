@@ -6,9 +6,12 @@ compared with the next quarter's. Every read starts from ``visible_to(user)``.
 
 from __future__ import annotations
 
+import heapq
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.db import connection
 from django.utils import timezone
@@ -84,15 +87,103 @@ class _Profile:
         return profile
 
 
+# One structure of the figures: its row (pk, finess, name, kind, town), start date, profile.
+_Entry = tuple[Mapping[str, Any], date, _Profile]
+
+
+def _fold(text: str) -> str:
+    """``text`` for a search: case and accents ignored ("hopital" finds "Hôpital")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class StructureRows(Sequence[dict[str, Any]]):
+    """The structures of the figures, in their order (by name), each one's row (as in
+    ``per_structure``, plus its town) built only when read: a page shows 50 of a region's
+    thousands."""
+
+    def __init__(self, entries: list[_Entry]) -> None:
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [_page_row(entry) for entry in self._entries[index]]
+        return _page_row(self._entries[index])
+
+    def matching(self, query: str) -> StructureRows:
+        """Those whose name or town contains ``query`` (case and accents ignored) or whose
+        FINESS number starts with it (spaces ignored), in the same order."""
+        folded, compact = _fold(query.strip()), query.replace(" ", "")
+        if not folded:
+            return self
+        return StructureRows(
+            [
+                entry
+                for entry in self._entries
+                if folded in _fold(entry[0]["name"])
+                or folded in _fold(entry[0]["town"])
+                or entry[0]["finess"].startswith(compact)
+            ]
+        )
+
+    def overdue_p1(self, listed: int) -> tuple[list[dict[str, Any]], int]:
+        """The ``listed`` structures with the most overdue priority-1 measures (as
+        ``tables`` ranks them), and how many have any."""
+        overdue = [entry for entry in self._entries if entry[2].overdue_p1]
+        top = heapq.nsmallest(
+            listed, overdue, key=lambda entry: (-len(entry[2].overdue_p1), entry[0]["name"])
+        )
+        return [_row_of(entry) for entry in top], len(overdue)
+
+
+def _row_of(entry: _Entry) -> dict[str, Any]:
+    """One structure's row of ``per_structure``."""
+    row, start, profile = entry
+    return {
+        "id": row["pk"],
+        "finess": row["finess"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "start_date": start.isoformat(),
+        "overdue_p1": list(profile.overdue_p1),
+        **profile.counter,
+    }
+
+
+def _page_row(entry: _Entry) -> dict[str, Any]:
+    return {**_row_of(entry), "town": entry[0]["town"]}
+
+
 def compute_figures(
     *, user: Any, plan: Plan, region: Region | None, today: date, now: datetime | None = None
 ) -> dict[str, Any]:
     """Counts of (structure, measure) pairs by status, overall and by priority/theme/kind."""
+    figures, rows = progress_figures(user=user, plan=plan, region=region, today=today, now=now)
+    figures["per_structure"] = [_row_of(entry) for entry in rows._entries]
+    return figures
+
+
+def progress_figures(
+    *, user: Any, plan: Plan, region: Region | None, today: date, now: datetime | None = None
+) -> tuple[dict[str, Any], StructureRows]:
+    """``compute_figures`` without ``per_structure``: its structures come apart, their rows
+    built when read (the regional page shows a page of them)."""
     now = now or timezone.now()
     structures = structures_for_plan(user)
     if region is not None:
         structures = structures.filter(departement__region=region)
-    structure_rows = list(structures.order_by("name").values("pk", "finess", "name", "kind"))
+    structure_rows = list(
+        structures.order_by("name").values("pk", "finess", "name", "kind", "town")
+    )
     ids = [row["pk"] for row in structure_rows]
     measures = list(plan.measures.select_related("theme").order_by("priority", "number"))
     among = structures.values("pk")  # in SQL: a region holds thousands of structures
@@ -112,7 +203,7 @@ def compute_figures(
     themes = sorted({m.theme for m in measures}, key=lambda t: (t.order, t.code))
     by_theme = {t.code: _counter() for t in themes}
     by_kind: dict[str, dict[str, int]] = {}
-    per_structure = []
+    entries: list[_Entry] = []
     # Structures with the same start date and the same statuses count the same: each such
     # profile is evaluated once (most structures share one: nothing assessed yet).
     profiles: dict[tuple[date, tuple[str, ...]], _Profile] = {}
@@ -132,17 +223,7 @@ def compute_figures(
         profile.structures += 1
         kind_key = (row["kind"], key)
         per_kind[kind_key] = per_kind.get(kind_key, 0) + 1
-        per_structure.append(
-            {
-                "id": row["pk"],
-                "finess": row["finess"],
-                "name": row["name"],
-                "kind": row["kind"],
-                "start_date": start.isoformat(),
-                "overdue_p1": list(profile.overdue_p1),
-                **profile.counter,
-            }
-        )
+        entries.append((row, start, profile))
     for (kind, key), count in per_kind.items():
         _merge(by_kind.setdefault(kind, _counter()), profiles[key].counter, count)
     for profile in profiles.values():
@@ -162,11 +243,10 @@ def compute_figures(
         "by_theme": by_theme,
         "theme_names": {t.code: t.name for t in themes},
         "by_kind": dict(sorted(by_kind.items())),
-        "per_structure": per_structure,
         "incidents": incidents_with_overdue_p1(
             user=user, plan=plan, structure_ids=among, starts=starts, now=now
         ),
-    }
+    }, StructureRows(entries)
 
 
 def incidents_with_overdue_p1(
@@ -270,9 +350,14 @@ def _row(key: str, label: str, counter: dict[str, int], previous: dict[str, int]
     return {"key": key, "label": label, "counts": counter, "shares": shares, "change": change}
 
 
-def tables(figures: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+def tables(
+    figures: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    structures: StructureRows | None = None,
+) -> dict[str, Any]:
     """Rows ready for templates, charts and spreadsheets, with the change in points of
-    "done" share since ``previous`` (the previous quarter's figures), when given."""
+    "done" share since ``previous`` (the previous quarter's figures), when given.
+    ``structures``: the figures' structures when they came apart (``progress_figures``)."""
     from django.utils.translation import gettext as _
 
     prev = previous or {}
@@ -284,10 +369,14 @@ def tables(figures: dict[str, Any], previous: dict[str, Any] | None = None) -> d
             for key, counter in figures[name].items()
         ]
 
-    overdue = sorted(
-        (s for s in figures["per_structure"] if s["overdue_p1"]),
-        key=lambda s: (-len(s["overdue_p1"]), s["name"]),
-    )
+    if structures is not None:
+        overdue_listed, overdue_total = structures.overdue_p1(OVERDUE_LISTED)
+    else:
+        overdue = sorted(
+            (s for s in figures["per_structure"] if s["overdue_p1"]),
+            key=lambda s: (-len(s["overdue_p1"]), s["name"]),
+        )
+        overdue_listed, overdue_total = overdue[:OVERDUE_LISTED], len(overdue)
     priority_labels = {key: _("Priority %(n)s") % {"n": key} for key in figures["by_priority"]}
     theme_labels = {
         code: f"{name} [{code}]" for code, name in figures.get("theme_names", {}).items()
@@ -304,7 +393,7 @@ def tables(figures: dict[str, Any], previous: dict[str, Any] | None = None) -> d
         "by_theme": group("by_theme", theme_labels),
         "by_kind": group("by_kind", kind_labels),
         "kind_labels": kind_labels,
-        "overdue_p1": overdue[:OVERDUE_LISTED],
-        "overdue_p1_total": len(overdue),
+        "overdue_p1": overdue_listed,
+        "overdue_p1_total": overdue_total,
         "structures_change": (figures["structures"] - prev["structures"] if previous else None),
     }

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from vigie.actionplan import selectors
 from vigie.actionplan.charts import legend_labels, stacked_bars
 from vigie.actionplan.deadlines import quarter_of
-from vigie.actionplan.figures import compute_figures, tables
+from vigie.actionplan.figures import progress_figures, tables
 from vigie.actionplan.forms import AssessmentForm, ReportRequestForm, StartDateForm
 from vigie.actionplan.models import Plan
 from vigie.actionplan.scopes import NATIONAL_READERS, can_read_region
@@ -237,16 +238,27 @@ def evidence_delete(request: HttpRequest, evidence_id: int) -> HttpResponse:
 
 # --- regional and national views -----------------------------------------------------
 
+STRUCTURES_PER_PAGE = 50
+QUERY_MAX_LENGTH = 100
+
 
 def _progress_page(request: HttpRequest, region: Region | None) -> HttpResponse:
     plan = _plan(request)
     now = timezone.now()
     today = timezone.localdate()
-    figures = compute_figures(user=request.user, plan=plan, region=region, today=today, now=now)
+    figures, structures = progress_figures(
+        user=request.user, plan=plan, region=region, today=today, now=now
+    )
     year, quarter = quarter_of(today)
     snapshots = list(selectors.snapshots_of(request.user, plan, region)[:8])
     previous = next((s for s in snapshots if (s.year, s.quarter) < (year, quarter)), None)
-    data = tables(figures, previous.figures if previous else None)
+    data = tables(figures, previous.figures if previous else None, structures)
+    # A region holds thousands of structures: the table shows a page of them (a bad page
+    # number gives the first or the last page), searched among the figures' own rows.
+    query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
+    found = structures.matching(query) if query else structures
+    page = Paginator(found, STRUCTURES_PER_PAGE).get_page(request.GET.get("page"))
+    page.pages_list = list(page.paginator.get_elided_page_range(page.number))  # type: ignore[attr-defined]
     legend = legend_labels()
     return render(
         request,
@@ -257,6 +269,8 @@ def _progress_page(request: HttpRequest, region: Region | None) -> HttpResponse:
             "plans": selectors.plans_list(request.user),
             "figures": figures,
             "tables": data,
+            "query": query,
+            "page_obj": page,
             "previous": previous,
             "legend": legend,
             "charts": {
