@@ -132,6 +132,11 @@ def run_worker(transactional_db: None) -> Iterator[Callable[..., None]]:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+        # The flush after a transactional test empties Django's tables, not Procrastinate's
+        # (unmanaged models): a periodic job the worker deferred and left waiting in another
+        # queue would make the next test's defer of that task clash on its queueing lock.
+        cursor.execute("DELETE FROM procrastinate_periodic_defers")
+        cursor.execute("DELETE FROM procrastinate_jobs")
 
 
 @pytest.fixture
