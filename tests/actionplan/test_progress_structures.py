@@ -26,6 +26,8 @@ def crowded(small_world: Any) -> Any:
     ]
     w.centres[7].town = "Voiron"
     w.centres[7].save()
+    w.centres[8].name = "Centre de santé 008 de l’Œuvre Sainte-Hélène"
+    w.centres[8].save()
     w.paris_centre = structure_create(with_check_key("75000123"), "Centre de santé Paris", "75")
     return w
 
@@ -59,7 +61,8 @@ def test_the_table_shows_a_page_and_page_two_the_next_structures(crowded: Any) -
     html = second.content.decode()
     assert 'class="fr-pagination" aria-label="Pagination"' in re.sub(r"\s+", " ", html)
     assert 'aria-current="page"' in html
-    assert 'href="?page=3"' in html and 'href="?page=1"' in html
+    # Each link comes back to the table, at the bottom of the page.
+    assert 'href="?page=3#structures"' in html and 'href="?page=1#structures"' in html
     # The figures above the table still count every structure.
     assert second.context["figures"]["structures"] == 120
     assert "120 structures —" in re.sub(r"\s+", " ", html)
@@ -71,7 +74,7 @@ def test_the_plan_and_the_search_are_kept_from_page_to_page(crowded: Any) -> Non
         "/plan-action/region/84/", {"plan": w.plan.code, "q": "centre", "page": "2"}
     )
     html = page.content.decode()
-    assert f'href="?plan={w.plan.code}&amp;q=centre&amp;page=3"' in html
+    assert f'href="?plan={w.plan.code}&amp;q=centre&amp;page=3#structures"' in html
     assert f'<input type="hidden" name="plan" value="{w.plan.code}">' in html
     assert listed(page) == [c.finess for c in w.centres[50:100]]
 
@@ -90,6 +93,9 @@ def test_search_finds_a_structure_by_finess_name_or_town(crowded: Any) -> None:
     ]
     assert listed(client.get("/plan-action/region/84/", {"q": "BIODERM"})) == [w.lyon_lab.finess]
     assert listed(client.get("/plan-action/region/84/", {"q": "voiron"})) == [w.centres[7].finess]
+    assert listed(client.get("/plan-action/region/84/", {"q": "l'oeuvre sainte-helene"})) == [
+        w.centres[8].finess
+    ]
     nothing = client.get("/plan-action/region/84/", {"q": "introuvable"})
     assert listed(nothing) == []
     assert "Aucune structure ne correspond à cette recherche." in nothing.content.decode()

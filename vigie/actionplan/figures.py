@@ -91,10 +91,20 @@ class _Profile:
 _Entry = tuple[Mapping[str, Any], date, _Profile]
 
 
-def _fold(text: str) -> str:
-    """``text`` for a search: case and accents ignored ("hopital" finds "Hôpital")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+# Letters that do not decompose into a base letter and an accent, and the typographic
+# apostrophe (the search box gets the typewriter one).
+_SPELLED_OUT = [("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("’", "'")]
+
+
+def _fold_all(texts: list[str]) -> list[str]:
+    """``texts`` for a search: case and accents ignored ("hopital" finds "Hôpital").
+    Folded in one string (a region holds thousands of names): PostgreSQL's text never
+    holds a NUL character, which separates them."""
+    joined = "\x00".join(texts)
+    for letter, spelled in _SPELLED_OUT:
+        joined = joined.replace(letter, spelled)
+    plain = unicodedata.normalize("NFKD", joined).encode("ascii", "ignore").decode()
+    return plain.casefold().split("\x00")
 
 
 class StructureRows(Sequence[dict[str, Any]]):
@@ -122,15 +132,14 @@ class StructureRows(Sequence[dict[str, Any]]):
     def matching(self, query: str) -> StructureRows:
         """Those whose name or town contains ``query`` (case and accents ignored) or whose
         FINESS number starts with it (spaces ignored), in the same order."""
-        folded, compact = _fold(query.strip()), query.replace(" ", "")
-        if not folded:
-            return self
+        folded, compact = _fold_all([query.strip()])[0], query.replace(" ", "")
+        names = _fold_all([entry[0]["name"] for entry in self._entries])
+        towns = _fold_all([entry[0]["town"] for entry in self._entries])
         return StructureRows(
             [
                 entry
-                for entry in self._entries
-                if folded in _fold(entry[0]["name"])
-                or folded in _fold(entry[0]["town"])
+                for entry, name, town in zip(self._entries, names, towns, strict=True)
+                if (folded and (folded in name or folded in town))
                 or entry[0]["finess"].startswith(compact)
             ]
         )
