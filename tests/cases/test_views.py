@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import client_for
+from vigie.cases import selectors as case_selectors
 from vigie.cases.models import Case, CaseStatus, Criticity, EventKind, Question
 from vigie.cases.services import (
     case_agree,
@@ -187,6 +188,33 @@ def test_queue_tabs_count_and_filters_narrow(world: Any, cases: Any) -> None:
     assert [c.structure.name for c in by_structure] == sorted(
         c.structure.name for c in by_structure
     )
+
+
+@pytest.mark.parametrize("listed", [True, False])
+@pytest.mark.parametrize("role", ["acss", "ars_ara", "hfds", "defence", "director_paris"])
+def test_queue_search_finds_a_substring_anywhere_within_each_scope(
+    world: Any, cases: Any, role: str, listed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Few matching structures are listed in the statement, many read by a subquery: the
+    # same cases either way.
+    if not listed:
+        monkeypatch.setattr(case_selectors, "SEARCH_STRUCTURES_LISTED", 0)
+    client = client_for(getattr(world, role))
+    visible = {name: getattr(cases, name).reference for name in EXPECTED_QUEUES[role]}
+
+    def found(q: str) -> set[str]:
+        return references(client, q=q, status="all")
+
+    # The middle of a structure's name, whatever the case of its letters.
+    assert found("ital Édouard HERR") == {visible[n] for n in visible if n == "lyon"}
+    assert found("ÔPITAL") == {visible[n] for n in visible if n in {"lyon", "paris"}}
+    # The middle of a reference, in lower case.
+    middle = cases.paris.reference[2:-1]
+    assert found(middle.lower()) == {ref for ref in visible.values() if middle in ref}
+    # A FINESS number from its start only, spaces ignored.
+    assert found("690 78") == {visible[n] for n in visible if n == "lyon"}
+    assert found("0784137") == set()
+    assert found("Lyon") == {visible[n] for n in visible if n == "lab"}
 
 
 def test_overdue_filter_and_badge_in_the_ars_local_time(

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +247,9 @@ class Case(models.Model):
                 models.F("id").desc(),
                 name="case_region_desk",
             ),
+            # The queue's search: a substring of the reference, in any case (icontains
+            # compares UPPER(reference)), found from trigrams rather than every case.
+            GinIndex(OpClass(Upper("reference"), name="gin_trgm_ops"), name="case_reference_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from vigie.cases.models import (
 )
 from vigie.cases.scopes import children_of_read_cases
 from vigie.declarations.models import Declaration
-from vigie.directory.models import User, Vendor
+from vigie.directory.models import Structure, User, Vendor
 
 # Tabs of the queue: "open" (every status but closed) first, "all" last.
 OPEN = "open"
@@ -110,12 +110,7 @@ def case_queue(
         qs = qs.filter(~Exists(CaseHandler.objects.filter(case=OuterRef("pk"))))
     query = (q or "").strip()
     if query:
-        compact = query.replace(" ", "")
-        qs = qs.filter(
-            Q(reference__icontains=query)
-            | Q(structure__name__icontains=query)
-            | Q(structure__finess__startswith=compact)
-        )
+        qs = qs.filter(_search(query))
     counts, capped = _queue_counts(qs)
     if status == OPEN:
         qs = qs.open()
@@ -135,6 +130,33 @@ def case_queue(
         .order_by(*order)
     )
     return CaseQueue(cases=cases, counts=counts, capped=capped)
+
+
+# The queue's search lists the matching structures' ids in its statement up to this many:
+# the planner then knows how many cases they hold (read from the structure index, or the
+# newest first when they are many); beyond, a hashed IN (subquery) under the OR.
+SEARCH_STRUCTURES_LISTED = 500
+
+
+def _search(query: str) -> Q:
+    """Cases whose reference or structure's name holds ``query`` (case ignored), or whose
+    structure's FINESS number starts with it (spaces ignored). Each side is read from its
+    own index (trigrams on UPPER(reference) and UPPER(name), Case/Structure Meta.indexes)
+    rather than by joining every case to its structure and testing each pair."""
+    structures = (
+        Structure.objects.filter(
+            Q(name__icontains=query) | Q(finess__startswith=query.replace(" ", ""))
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    ids = list(structures[: SEARCH_STRUCTURES_LISTED + 1])
+    in_structures = (
+        Q(structure_id__in=ids)
+        if len(ids) <= SEARCH_STRUCTURES_LISTED
+        else Q(structure_id__in=structures)
+    )
+    return Q(reference__icontains=query) | in_structures
 
 
 def _queue_counts(qs: CaseQuerySet) -> tuple[dict[str, int], set[str]]:

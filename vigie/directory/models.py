@@ -6,8 +6,10 @@ from typing import Any, ClassVar
 
 import pghistory
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -161,7 +163,12 @@ class Structure(models.Model):
         ordering: ClassVar = ["name"]
         verbose_name = _("structure")
         verbose_name_plural = _("structures")
-        indexes: ClassVar = [models.Index(fields=["departement", "kind"])]
+        indexes: ClassVar = [
+            models.Index(fields=["departement", "kind"]),
+            # The case queue's search: a substring of the name, in any case (icontains
+            # compares UPPER(name), hence the expression), found from trigrams.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="structure_name_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({format_finess(self.finess)})"
