@@ -181,6 +181,7 @@ def test_production_logs_are_one_json_object_per_line() -> None:
     env = {
         **os.environ,
         "VIGIE_LOG_FORMAT": "json",
+        "VIGIE_LOG_LEVEL": "INFO",
         "VIGIE_ALLOWED_HOSTS": "testserver",
         "VIGIE_DEBUG": "1",  # static files from the apps: no collectstatic here
         "DATABASE_URL": f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}",

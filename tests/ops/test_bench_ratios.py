@@ -4,17 +4,24 @@ Timings are not asserted: performance targets live in the benchmark."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
-
-from bench import ratios
-from bench.generate import generate
 
 pytestmark = pytest.mark.django_db
 
 
 def test_ratios_in_process_give_every_row_a_verdict(settings: Any) -> None:
+    # Imported here, not at collection: the bench's modules set its environment defaults
+    # (log level, debug, API rates) on import, which later tests' subprocesses would inherit.
+    saved = dict(os.environ)
+    try:
+        from bench import ratios
+        from bench.generate import generate
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     settings.DEBUG = False
     generate(12, 60, vacuum=False)
     bench = ratios.bench_context()
