@@ -7,6 +7,7 @@ from typing import Any
 from django.db import connection
 from django.shortcuts import get_object_or_404
 
+from vigie.core.sql import col
 from vigie.declarations.models import Declaration, DeclarationRecipient
 from vigie.directory.models import Region
 
@@ -45,9 +46,6 @@ def recipient_rows(declaration: Declaration) -> list[RecipientRow]:
     global _RECIPIENTS_SQL
     if _RECIPIENTS_SQL is None:
         recipient, region = DeclarationRecipient._meta, Region._meta
-
-        def col(meta: Any, name: str) -> str:
-            return f'"{meta.get_field(name).column}"'
 
         _RECIPIENTS_SQL = f"""
             SELECT r.{col(recipient, "kind")}, g.{col(region, "ars_name")},

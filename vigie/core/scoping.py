@@ -21,6 +21,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from vigie.core.roles import Role
+from vigie.core.sql import col
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -122,9 +123,6 @@ def _scope_sql() -> str:
         membership = apps.get_model("directory", "Membership")._meta
         structure = apps.get_model("directory", "Structure")._meta
         authenticator = Authenticator._meta
-
-        def col(meta: Any, name: str) -> str:
-            return f'"{meta.get_field(name).column}"'
 
         _SCOPE_SQL = f"""
             SELECT {col(membership, "role")}, {col(membership, "structure")},

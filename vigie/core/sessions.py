@@ -15,6 +15,7 @@ from django.db import connections, router
 from django.utils import timezone
 
 from vigie.core.backends import RENAMED
+from vigie.core.sql import col
 
 _LOAD_SQL: str | None = None
 
@@ -24,12 +25,9 @@ def _load_sql() -> str:
     if _LOAD_SQL is None:
         meta: Any = DatabaseSessionStore.get_model_class()._meta
 
-        def col(name: str) -> str:
-            return f'"{meta.get_field(name).column}"'
-
         _LOAD_SQL = (
-            f'SELECT {col("session_data")} FROM "{meta.db_table}" '  # noqa: S608 (identifiers from the model)
-            f"WHERE {col('session_key')} = %s AND {col('expire_date')} > %s"
+            f'SELECT {col(meta, "session_data")} FROM "{meta.db_table}" '  # noqa: S608 (identifiers from the model)
+            f"WHERE {col(meta, 'session_key')} = %s AND {col(meta, 'expire_date')} > %s"
         )
     return _LOAD_SQL
 

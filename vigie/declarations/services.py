@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from vigie.core.batch import insert_together, save_sql
 from vigie.core.scoping import scope_for
+from vigie.core.sql import col
 from vigie.declarations.attachments import check_upload, upload_store
 from vigie.declarations.models import (
     Attachment,
@@ -517,9 +518,6 @@ def _people_sql() -> str:
     global _PEOPLE_SQL
     if _PEOPLE_SQL is None:
         membership, user = Membership._meta, User._meta
-
-        def col(meta: Any, name: str) -> str:
-            return f'"{meta.get_field(name).column}"'
 
         _PEOPLE_SQL = f"""
             SELECT m.{col(membership, "role")}, m.{col(membership, "region")},

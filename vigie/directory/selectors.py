@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from vigie.core.scoping import scope_for
+from vigie.core.sql import col
 from vigie.directory.finess import format_finess
 from vigie.directory.models import (
     INVITATION_TOKEN_SALT,
@@ -112,9 +113,6 @@ def roles_held(user: Any) -> list[RoleHeld]:
     global _ROLES_HELD_SQL
     if _ROLES_HELD_SQL is None:
         m, s, r, v = Membership._meta, Structure._meta, Region._meta, Vendor._meta
-
-        def col(meta: Any, name: str) -> str:
-            return f'"{meta.get_field(name).column}"'
 
         _ROLES_HELD_SQL = f"""
             SELECT m.{col(m, "role")}, s.{col(s, "name")}, s.{col(s, "finess")},

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from vigie.core.sql import col
 from vigie.directory.models import Membership, User
 from vigie.oncall.models import KIND_ROLES, OnCallAtArrival, OnCallKind, OnCallShift
 
@@ -40,9 +41,6 @@ def oncall_rows_sql() -> str:
     global _ONCALL_SQL
     if _ONCALL_SQL is None:
         shift, user, membership = OnCallShift._meta, User._meta, Membership._meta
-
-        def col(meta: Any, name: str) -> str:
-            return f'"{meta.get_field(name).column}"'
 
         _ONCALL_SQL = f"""
             SELECT s.{col(shift, "kind")} AS kind, s.{col(shift, "person")} AS person_id,

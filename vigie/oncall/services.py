@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.core.scoping import scope_for
+from vigie.core.sql import col
 from vigie.declarations.models import Declaration, DeclarationRecipient, RecipientKind
 from vigie.directory.models import User
 from vigie.notifications.services import email_queue, notification_create
@@ -128,16 +129,13 @@ def _arrival_insert(declaration: Declaration, moment: datetime) -> None:
     order oncall_by_kind gives them)."""
     arrival = OnCallAtArrival._meta
 
-    def col(name: str) -> str:
-        field: Any = arrival.get_field(name)
-        return f'"{field.column}"'
-
     params = oncall_params(moment, OnCallKind)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO "{arrival.db_table}"
-                   ({col("declaration")}, {col("person")}, {col("kind")}, {col("notified")})
+                   ({col(arrival, "declaration")}, {col(arrival, "person")}, {col(arrival, "kind")},
+                    {col(arrival, "notified")})
             SELECT %(declaration)s, first.person_id, first.kind, false
               FROM (SELECT DISTINCT ON (kind, person_id) *
                       FROM ({oncall_rows_sql()}) oncall
