@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 request_logger = logging.getLogger("vigie.request")
@@ -73,6 +74,16 @@ def loggable_path(request: HttpRequest) -> str:
     return "/" + _PARAMETER.sub(value, route)
 
 
+def request_user_seen(request: HttpRequest) -> Any:
+    """The user as authentication left it, without a query for requests that never
+    needed one: the session's user once something read it, or the one an API view
+    authenticated by its token (DRF sets it on the request in place of the lazy one)."""
+    set_by_view = request.__dict__.get("user")
+    if set_by_view is not None and not isinstance(set_by_view, SimpleLazyObject):
+        return set_by_view
+    return getattr(request, "_cached_user", None)
+
+
 class RequestLogMiddleware:
     """Outermost middleware: the request id, then one line once the response is known."""
 
@@ -94,9 +105,7 @@ class RequestLogMiddleware:
 
     @staticmethod
     def log(request: HttpRequest, response: HttpResponse, request_id: str, seconds: float) -> None:
-        # The user as authentication left it: reading request.user here would cost a
-        # query for requests that never needed it.
-        user = getattr(request, "_cached_user", None)
+        user = request_user_seen(request)
         path = loggable_path(request)
         status = response.status_code
         match = getattr(request, "resolver_match", None)
