@@ -152,12 +152,8 @@ def earlier_cuts(world: Any) -> None:
             orm_scope,
             nullcontext,
         )
-    compare(
-        "/compte/profil/ (ACSS, MFA): scope by the ORM → fixed SQL",
-        lambda: world.acss_client.get("/compte/profil/"),
-        orm_scope,
-        nullcontext,
-    )
+    # No page row: a request now reads the scope with its user (scoping.user_with_scope,
+    # vigie/core/backends.py), so swapping _scope_rows back would not touch a page.
 
     # 3. The case page: the regulatory clock once per request, not once per block.
     def obligations_each_time() -> AbstractContextManager[None]:
