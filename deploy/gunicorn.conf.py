@@ -25,9 +25,9 @@ worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 # /var/lib/vigie, a volume the compose file's web replicas share, so each node would replace
 # the other's. Nodes are driven by signals (HUP reloads, TERM stops), as the units do.
 control_socket_disable = True
-# gunicorn's own use of X-Forwarded-* (the scheme it reports) from the reverse proxy only.
-# Django reads X-Forwarded-Proto itself (VIGIE_BEHIND_PROXY) from whoever reaches the node:
-# nodes listen where only the proxy and the probes reach them (README, "TLS and HSTS").
+# X-Forwarded-Proto (the scheme, hence HTTPS redirects, HSTS and Secure cookies) is taken
+# from these addresses only, the reverse proxy's; from anyone else it is ignored. Django
+# does not read the header itself (settings.SECURE_PROXY_SSL_HEADER is None).
 forwarded_allow_ips = os.environ.get("VIGIE_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

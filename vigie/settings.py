@@ -241,9 +241,10 @@ SESSION_ENGINE = "vigie.core.sessions"
 CSRF_COOKIE_NAME = "vigie_csrftoken"
 SECURE_SSL_REDIRECT = env_bool("VIGIE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("VIGIE_HSTS_SECONDS", 0)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("VIGIE_BEHIND_PROXY", False) else None
-)
+# The scheme is the WSGI server's: gunicorn takes X-Forwarded-Proto from the reverse proxy's
+# addresses only (VIGIE_FORWARDED_ALLOW_IPS, deploy/gunicorn.conf.py). Django reading the
+# header itself (SECURE_PROXY_SSL_HEADER) would take it from whoever reaches a node.
+SECURE_PROXY_SSL_HEADER = None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -270,9 +270,12 @@ def message_id(pk: int, created: datetime) -> str:
 
 def request(
     method: str, port: int, path: str, *, body: bytes | None = None,
-    headers: dict[str, str] | None = None, timeout: float = 20,
+    headers: dict[str, str] | None = None, timeout: float = 20, source: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    """``source``: the client's address (any 127.x.y.z on Linux's loopback)."""
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=(source, 0) if source else None
+    )
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()

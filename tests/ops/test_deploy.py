@@ -165,7 +165,6 @@ def test_the_image_commands_run_here_with_production_settings(tmp_path: Path) ->
         "VIGIE_LOG_FORMAT": "json",
         "VIGIE_ALLOWED_HOSTS": "vigie.example.test,127.0.0.1",
         "VIGIE_SITE_URL": "https://vigie.example.test",
-        "VIGIE_BEHIND_PROXY": "1",
         "VIGIE_SSL_REDIRECT": "1",
         "VIGIE_HSTS_SECONDS": "31536000",
         "VIGIE_FORWARDED_ALLOW_IPS": "127.0.0.1",
@@ -243,6 +242,11 @@ def test_the_image_commands_run_here_with_production_settings(tmp_path: Path) ->
         status, headers, body = request("GET", port, f"/static/{hashed}", headers=https)
         assert status == 200 and b"{" in body
         assert "immutable" in headers["cache-control"]
+        # The same header from anyone but the proxy (VIGIE_FORWARDED_ALLOW_IPS) is ignored:
+        # plain HTTP is still sent to HTTPS, no HSTS over it.
+        status, headers, _ = request("GET", port, "/", headers=https, source="127.0.0.2")
+        assert status == 301 and headers["location"] == "https://vigie.example.test/"
+        assert "strict-transport-security" not in headers
     finally:
         os.killpg(web.pid, signal.SIGTERM)
         output = web.communicate(timeout=60)[0].decode(errors="replace")
