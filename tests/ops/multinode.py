@@ -23,7 +23,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,8 +32,8 @@ from urllib.parse import urlencode
 
 import psycopg
 from aiosmtpd.controller import Controller
-from django.utils import timezone
 
+from tests.api.conftest import payload
 from tests.conftest import free_port
 from vigie.notifications.tasks import outbox_message_id
 from vigie.ops.postgres import connection_for_tools, pg_tool
@@ -285,26 +285,12 @@ def request(
 
 
 def api_payload(finess: str, external_id: str) -> bytes:
-    now = timezone.now()
     return json.dumps(
-        {
-            "structure_finess": finess,
-            "external_id": external_id,
-            "declarant_name": "Claire Martin",
-            "declarant_function": "RSSI",
-            "declarant_email": "claire.martin@chu.example.test",
-            "declarant_phone": "04 72 00 00 00",
-            "detected_at": (now - timedelta(hours=2)).isoformat(),
-            "started_at": (now - timedelta(hours=5)).isoformat(),
-            "incident_type": "ransomware",
-            "systems_affected": ["servers", "workstations"],
-            "care_impact": "potential",
-            "data_availability": True,
-            "malicious": "yes",
-            "can_handle_alone": "no",
-            "help_needed": True,
-            "description": f"Chiffrement des serveurs ({external_id}).",
-        }
+        payload(
+            structure_finess=finess,
+            external_id=external_id,
+            description=f"Chiffrement des serveurs ({external_id}).",
+        )
     ).encode()
 
 
