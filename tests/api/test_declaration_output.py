@@ -1,5 +1,6 @@
-"""GET /api/v1/declarations/<reference> builds its body by hand (issue 18): the same JSON
-as the DeclarationOutput serializer that documents it, for every kind of recipient."""
+"""GET /api/v1/declarations/<reference> and the answer to POST build their body by hand
+(issue 18): the same JSON as the DeclarationOutput serializer that documents it, for
+every kind of recipient."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def test_the_body_is_the_serializer_s(
         declaration = Declaration.objects.get(reference=response.json()["reference"])
         expected = DeclarationOutput(declaration_with_recipients(declaration)).data
         assert rendered(declaration_output(declaration)) == rendered(expected)
+        # The answer to the filing, built from the rows just written, is the same too.
+        assert response.content == rendered(expected)
         got = client.get(f"{URL}/{declaration.reference}")
         assert got.status_code == 200 and got.content == rendered(expected)
         recipients = declaration_with_recipients(declaration).recipients.all()

@@ -8,8 +8,8 @@ from django.db import connection
 from django.shortcuts import get_object_or_404
 
 from vigie.core.sql import col
-from vigie.declarations.models import Declaration, DeclarationRecipient
-from vigie.directory.models import Region
+from vigie.declarations.models import Declaration, DeclarationRecipient, IncidentType
+from vigie.directory.models import Departement, Region, Structure
 
 
 def declaration_with_recipients(declaration: Declaration) -> Declaration:
@@ -67,3 +67,60 @@ def _recipients() -> Any:
     return Prefetch(
         "recipients", queryset=DeclarationRecipient.objects.select_related("region").order_by("pk")
     )
+
+
+_FILING_SQL: tuple[str, list[list[str]]] | None = None
+_FILED_MODELS = (Structure, Departement, Region, IncidentType)
+
+
+def structure_and_incident_type(
+    finess: str, code: str | None
+) -> tuple[Structure | None, IncidentType | None]:
+    """What a filing names, read in one fixed statement: the active structure whose
+    FINESS number is ``finess``, with its département and region (what
+    ``Structure.objects.filter(finess=..., is_active=True).select_related(
+    "departement__region").first()`` gives; the number is unique), and the active
+    incident type of ``code`` (None when there is none, or ``code`` is None). Compiled
+    by the ORM, the two reads cost more than the rest of the validation."""
+    global _FILING_SQL
+    if _FILING_SQL is None:
+        structure, departement, region, kind = (model._meta for model in _FILED_MODELS)
+        aliases = ("s", "d", "r", "t")
+        columns = ", ".join(
+            f'{alias}."{field.column}"'
+            for alias, meta in zip(aliases, (structure, departement, region, kind), strict=True)
+            for field in meta.concrete_fields
+        )
+        sql = f"""
+            SELECT {columns}
+              FROM (SELECT 1) AS one
+              LEFT JOIN ("{structure.db_table}" s
+                         JOIN "{departement.db_table}" d
+                           ON d.{col(departement, "id")} = s.{col(structure, "departement")}
+                         JOIN "{region.db_table}" r
+                           ON r.{col(region, "id")} = d.{col(departement, "region")})
+                ON s.{col(structure, "finess")} = %(finess)s AND s.{col(structure, "is_active")}
+              LEFT JOIN "{kind.db_table}" t
+                ON t.{col(kind, "code")} = %(code)s AND t.{col(kind, "is_active")}
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+        names = [[f.attname for f in model._meta.concrete_fields] for model in _FILED_MODELS]
+        _FILING_SQL = (sql, names)
+    sql, names = _FILING_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"finess": finess, "code": code})
+        row = cursor.fetchone()
+    objects: list[Any] = []
+    start = 0
+    for model, attnames in zip(_FILED_MODELS, names, strict=True):
+        values = row[start : start + len(attnames)]
+        start += len(attnames)
+        # The primary key is NULL when the outer join found nothing.
+        found_pk = values[attnames.index(model._meta.pk.attname)]
+        objects.append(
+            None if found_pk is None else model.from_db(connection.alias, attnames, values)
+        )
+    found, departement_, region_, incident_type = objects
+    if found is not None:
+        departement_.region = region_
+        found.departement = departement_
+    return found, incident_type

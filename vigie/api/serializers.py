@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from vigie.api.selectors import structure_and_incident_type
 from vigie.declarations.models import (
     AffectedSystem,
     CareImpact,
@@ -81,10 +82,24 @@ class IncidentTypeField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", **kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        # Checked before the query: PostgreSQL refuses NUL bytes with an error.
-        if not isinstance(data, str) or "\x00" in data or len(data) > 40:
+        code = self.code_of(data)
+        if code is None:
             self.fail("invalid")
-        return super().to_internal_value(data.strip())
+        # Read with the structure when the declaration named one (DeclarationInput).
+        known = getattr(self.parent, "incident_types_read", None)
+        if known is not None and code in known:
+            if known[code] is None:
+                self.fail("does_not_exist", slug_name=self.slug_field, value=code)
+            return known[code]
+        return super().to_internal_value(code)
+
+    @staticmethod
+    def code_of(data: Any) -> str | None:
+        """The code looked up for ``data``, None when refused before any query
+        (PostgreSQL refuses NUL bytes with an error)."""
+        if not isinstance(data, str) or "\x00" in data or len(data) > 40:
+            return None
+        return data.strip()
 
 
 def _choices(enum: Any, **kwargs: Any) -> serializers.ChoiceField:
@@ -234,11 +249,14 @@ class DeclarationInput(serializers.Serializer):
         if message:
             raise serializers.ValidationError(message)
         number = normalize_finess(value)
-        structure = (
-            Structure.objects.filter(finess=number, is_active=True)
-            .select_related("departement__region")
-            .first()
+        # The incident type named is read in the same statement, for its field to find.
+        data = self.initial_data
+        code = IncidentTypeField.code_of(
+            data.get("incident_type") if isinstance(data, Mapping) else None
         )
+        structure, incident_type = structure_and_incident_type(number, code)
+        if code is not None:
+            self.incident_types_read = {code: incident_type}
         if structure is None:
             raise serializers.ValidationError(
                 _("No active structure has the FINESS number %(number)s.") % {"number": number}
@@ -325,14 +343,16 @@ _ENTITY = serializers.ChoiceField(choices=RecipientKind.choices)
 _KIND_LABELS = dict(RecipientKind.choices)
 
 
-def declaration_output(declaration: Declaration) -> dict[str, Any]:
+def declaration_output(declaration: Declaration, *, just_filed: bool = False) -> dict[str, Any]:
     """DeclarationOutput's body (the schema stays DeclarationOutput's), built by hand:
     DRF copied every declared field of both serializers for each declaration it answered.
-    The recipients come from api.selectors.recipient_rows; the same values, field by
-    field, as DeclarationOutput gives (tests/api/test_declarations_api.py compares them)."""
+    The recipients come from api.selectors.recipient_rows, or, ``just_filed``, from those
+    the submission just wrote (carried with the declaration); the same values, field by
+    field, as DeclarationOutput gives (tests/api/test_declaration_output.py compares them)."""
     from vigie.api.selectors import recipient_rows
 
     external_id = declaration.external_id
+    rows = _written_rows(declaration) if just_filed else recipient_rows(declaration)
     return {
         "reference": str(declaration.reference),
         "status": _STATUS.to_representation(declaration.status),
@@ -354,7 +374,25 @@ def declaration_output(declaration: Declaration) -> dict[str, Any]:
                 "reasons": reason_labels(reasons),
                 "notice_only": bool(notice_only),
             }
-            for kind, ars_name, reasons, notice_only in recipient_rows(declaration)
+            for kind, ars_name, reasons, notice_only in rows
         ],
         "url": declaration_url(declaration),
     }
+
+
+def _written_rows(declaration: Declaration) -> list[tuple[str, str | None, list[str], bool]]:
+    """recipient_rows' values of the recipients a submission just wrote, in the order
+    written (that of their primary keys), from the declaration's prefetch cache: the
+    submission puts them there, and reading them otherwise would be a query."""
+    cache = getattr(declaration, "_prefetched_objects_cache", {})
+    if "recipients" not in cache:
+        raise ValueError("The recipients just written are not carried by the declaration.")
+    return [
+        (
+            recipient.kind,
+            recipient.region.ars_name if recipient.region is not None else None,
+            recipient.reasons,
+            recipient.notice_only,
+        )
+        for recipient in cache["recipients"]
+    ]

@@ -170,9 +170,9 @@ class DeclarationCreateApi(JsonApiView):
             body = DeclarationOutput(declaration_with_recipients(declaration)).data
             return Response(body, status=status.HTTP_200_OK)
         # Just filed: it carries its structure and the recipients just written.
-        body = DeclarationOutput(declaration).data
+        filed = declaration_output(declaration, just_filed=True)
         location = reverse("api:declaration-detail", args=[declaration.reference])
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return Response(filed, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 class DeclarationDetailApi(JsonApiView):

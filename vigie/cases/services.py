@@ -33,6 +33,7 @@ from vigie.cases.models import (
     TrackingEntry,
     TrackingKind,
 )
+from vigie.core.batch import insert_together
 from vigie.core.scoping import scope_for
 from vigie.declarations.models import Declaration, DeclarationRecipient, RecipientKind
 from vigie.directory.models import User
@@ -89,7 +90,26 @@ def _event(
     at: datetime | None = None,
     **data: Any,
 ) -> TimelineEvent:
-    return TimelineEvent.objects.create(
+    event = _event_row(
+        case, by, kind, reason=reason, from_status=from_status, to_status=to_status, at=at, **data
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _event_row(
+    case: Case,
+    by: User | None,
+    kind: str,
+    *,
+    reason: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    at: datetime | None = None,
+    **data: Any,
+) -> TimelineEvent:
+    """The event ``_event`` writes, not saved yet."""
+    return TimelineEvent(
         case=case,
         at=at or timezone.now(),
         actor=by,
@@ -130,7 +150,7 @@ def case_open(
         recipients = declaration.recipients.all()
     by_kind = {r.kind: r for r in recipients}
     ars = by_kind.get(RecipientKind.ARS)
-    case = Case.objects.create(
+    case = Case(
         declaration=declaration,
         reference=declaration.reference or "",
         structure=declaration.structure,
@@ -142,9 +162,12 @@ def case_open(
         involves_health_products=RecipientKind.ANSM in by_kind,
         opened_at=declaration.submitted_at or timezone.now(),
     )
+    # Each row written by a statement prepared once (in every submission's transaction,
+    # compiling the two INSERTs cost more than running them).
+    insert_together([case])
     # Opened when the declaration was submitted (a declaration filed afterwards, by the
     # portal or the demo, carries its own submission time).
-    _event(
+    event = _event_row(
         case,
         None,
         EventKind.OPENED,
@@ -152,6 +175,7 @@ def case_open(
         at=case.opened_at,
         at_declaration=declaration.pk,
     )
+    insert_together([event])
     return case
 
 

@@ -12,15 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Model, Sum
-from django.db.models.constants import OnConflict
 from django.db.models.expressions import RawSQL
-from django.db.models.sql import InsertQuery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vigie.core.batch import insert_together, save_sql
+from vigie.core.batch import insert_together, insert_unless_conflict, save_sql
 from vigie.core.scoping import scope_for
 from vigie.core.sql import col
 from vigie.declarations.attachments import check_upload, upload_store
@@ -42,7 +40,12 @@ from vigie.declarations.steps import (
 )
 from vigie.directory.models import Membership, Role, Structure, User, Vendor
 from vigie.notifications.models import Notification, OutgoingEmail
-from vigie.notifications.services import email_build, emails_dispatch, notifications_build
+from vigie.notifications.services import (
+    email_build,
+    email_subject,
+    emails_dispatch,
+    notifications_build,
+)
 
 
 class DeclarationIncomplete(ValidationError):
@@ -172,11 +175,14 @@ def reference_next(year: int, *, placeholder: str, topic: str, declaration: Decl
     That lock makes concurrent submissions queue, so it is taken as late as possible: the
     e-mails and notices of the submission are written first with ``placeholder`` where
     the reference goes, and the same statement swaps it in (outbox rows and notices of
-    ``topic``) and saves the declaration (the UPDATE its save() would send, with the
-    reference drawn). The counter is then held only for this statement and the few
-    writes that follow it until commit.
+    ``topic``) and saves the declaration (the row its save() would write, with the
+    reference drawn: only SUBMISSION_FIELDS are sent, the rest of ``declaration`` being
+    as stored). The counter is then held only for this statement and the few writes
+    that follow it until commit.
     """
-    save, save_params = save_sql(declaration, reference=RawSQL("(SELECT reference FROM drawn)", ()))
+    save, save_params = save_sql(
+        declaration, SUBMISSION_FIELDS, reference=RawSQL("(SELECT reference FROM drawn)", ())
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -227,12 +233,26 @@ def _recipient(declaration: Declaration, route: Route) -> DeclarationRecipient:
     )
 
 
+# What a submission changes on a declaration as stored (its draft read under lock, or
+# the row just inserted): its UPDATE writes these (and updated_at), nothing else.
+SUBMISSION_FIELDS = (
+    "reference",
+    "status",
+    "submitted_at",
+    "submitted_by",
+    "completed_at",
+    "draft_data",
+)
+
+
 def _submit(
     draft: Declaration,
     by: User,
     at: datetime | None,
     required: tuple[str, ...] = REQUIRED_FIELDS,
 ) -> Declaration:
+    """Submit ``draft``, a declaration as stored: just inserted, or read under lock, and
+    changed since only here (its UPDATE writes SUBMISSION_FIELDS)."""
     problems = declaration_problems(draft, required)
     if problems:
         raise DeclarationIncomplete(problems)
@@ -330,22 +350,7 @@ def _insert_unless_filed(declaration: Declaration) -> bool:
     DO NOTHING. A concurrent call with the same identifier makes it wait on the unique
     index until that call's transaction ends, then it inserts (rolled back) or yields
     (committed): either way no error aborts the transaction."""
-    meta = Declaration._meta
-    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-    query = InsertQuery(Declaration, on_conflict=OnConflict.IGNORE)
-    query.insert_values(fields, [declaration])
-    compiler = query.get_compiler(using=declaration._state.db or "default")
-    compiler.returning_fields = [meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    declaration.pk = row[0]
-    declaration._state.adding = False
-    declaration._state.db = compiler.using
-    return True
+    return insert_unless_conflict(declaration)
 
 
 @transaction.atomic
@@ -592,9 +597,11 @@ def _route_messages(declaration: Declaration, routes: list[Route]) -> Messages:
         "structure": declaration.structure,
         "url": declaration_url(declaration),
     }
+    subject = None
     if any(not route.notice_only for route in routes):
-        # The facts are the same for each entity alerted: rendered once.
+        # The facts and the subject are the same for each entity alerted: rendered once.
         context["facts"] = render_to_string("declarations/email/routed_facts.txt", context)
+        subject = email_subject("declarations/email/routed", context)
     for route in routes:
         route_context = {**context, "route": route, "reasons": reason_labels(route.reasons)}
         if route.notice_only:
@@ -631,6 +638,7 @@ def _route_messages(declaration: Declaration, routes: list[Route]) -> Messages:
                 context=route_context,
                 topic=topic,
                 purpose=f"routed:{route.kind}",
+                subject=subject,
             )
         )
         notices += notifications_build(

@@ -30,21 +30,29 @@ def email_build(
     context: Mapping[str, Any],
     topic: str = "",
     purpose: str = "",
+    subject: str | None = None,
 ) -> OutgoingEmail | None:
     """Render ``template`` (``<template>_subject.txt`` and ``<template>.txt``) into an
     outbox row, not saved yet: the caller writes it in its transaction (several rows at
     once, with vigie.core.batch.insert_together) and hands it to the worker once that
-    has committed (``emails_dispatch`` on commit).
+    has committed (``emails_dispatch`` on commit). ``subject``: what ``email_subject``
+    gave for this template and context, when several messages share it.
 
     Returns None when there is nobody to write to."""
     recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
     if not recipients:
         return None
-    subject = " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split())
+    if subject is None:
+        subject = email_subject(template, context)
     body = render_to_string(f"{template}.txt", dict(context))
     return OutgoingEmail(
         to=recipients, subject=subject[:255], body=body, topic=topic, purpose=purpose
     )
+
+
+def email_subject(template: str, context: Mapping[str, Any]) -> str:
+    """The subject of ``template`` (``<template>_subject.txt``) on one line."""
+    return " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split())
 
 
 def email_queue(
