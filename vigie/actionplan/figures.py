@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, overload
@@ -176,28 +176,108 @@ def compute_figures(
     *, user: Any, plan: Plan, region: Region | None, today: date, now: datetime | None = None
 ) -> dict[str, Any]:
     """Counts of (structure, measure) pairs by status, overall and by priority/theme/kind."""
-    figures, rows = progress_figures(user=user, plan=plan, region=region, today=today, now=now)
-    figures["per_structure"] = [_row_of(entry) for entry in rows._entries]
+    figures, entries = _figures_by_structure(
+        user=user, plan=plan, region=region, today=today, now=now
+    )
+    figures["per_structure"] = [_row_of(entry) for entry in entries]
     return figures
 
 
-def progress_figures(
-    *, user: Any, plan: Plan, region: Region | None, today: date, now: datetime | None = None
-) -> tuple[dict[str, Any], StructureRows]:
-    """``compute_figures`` without ``per_structure``: its structures come apart, their rows
-    built when read (the regional page shows a page of them)."""
-    now = now or timezone.now()
+def _measures_of(plan: Plan) -> list[Measure]:
+    return list(plan.measures.select_related("theme").order_by("priority", "number"))
+
+
+class _Profiles:
+    """The profiles of one computation: structures with the same start date and the same
+    statuses count the same, so each such profile is evaluated once (most structures share
+    one: nothing assessed yet)."""
+
+    def __init__(self, measures: list[Measure], today: date) -> None:
+        self.measures = measures
+        self.measure_ids = [m.pk for m in measures]
+        self.today = today
+        self.nothing_recorded = tuple(AssessmentStatus.NOT_STARTED for _m in measures)
+        self.profiles: dict[tuple[date, tuple[str, ...]], _Profile] = {}
+        self.per_kind: dict[tuple[str, tuple[date, tuple[str, ...]]], int] = {}
+
+    def key(self, start: date, recorded: dict[int, str] | None) -> tuple[date, tuple[str, ...]]:
+        if not recorded:
+            return (start, self.nothing_recorded)
+        return (
+            start,
+            tuple(recorded.get(m, AssessmentStatus.NOT_STARTED) for m in self.measure_ids),
+        )
+
+    def get(self, key: tuple[date, tuple[str, ...]]) -> _Profile:
+        profile = self.profiles.get(key)
+        if profile is None:
+            profile = self.profiles[key] = _Profile.evaluate(
+                self.measures, key[0], key[1], self.today
+            )
+        return profile
+
+    def count(self, kind: str, key: tuple[date, tuple[str, ...]], structures: int = 1) -> _Profile:
+        """``structures`` structures of ``kind`` with the profile ``key``."""
+        profile = self.get(key)
+        profile.structures += structures
+        kind_key = (kind, key)
+        self.per_kind[kind_key] = self.per_kind.get(kind_key, 0) + structures
+        return profile
+
+    def figures(
+        self, *, plan: Plan, region: Region | None, now: datetime, structures: int
+    ) -> dict[str, Any]:
+        """The figures of every structure counted (all but the incidents)."""
+        measures = self.measures
+        overall = _counter()
+        by_priority = {str(p): _counter() for p in sorted({m.priority for m in measures})}
+        themes = sorted({m.theme for m in measures}, key=lambda t: (t.order, t.code))
+        by_theme = {t.code: _counter() for t in themes}
+        by_kind: dict[str, dict[str, int]] = {}
+        for (kind, key), count in self.per_kind.items():
+            _merge(by_kind.setdefault(kind, _counter()), self.profiles[key].counter, count)
+        for profile in self.profiles.values():
+            _merge(overall, profile.counter, profile.structures)
+            for priority, counter in profile.by_priority.items():
+                _merge(by_priority[priority], counter, profile.structures)
+            for theme, counter in profile.by_theme.items():
+                _merge(by_theme[theme], counter, profile.structures)
+        return {
+            "plan": plan.code,
+            "region": region.code if region else None,
+            "as_of": self.today.isoformat(),
+            "computed_at": now.isoformat(),
+            "structures": structures,
+            "overall": overall,
+            "by_priority": by_priority,
+            "by_theme": by_theme,
+            "theme_names": {t.code: t.name for t in themes},
+            "by_kind": dict(sorted(by_kind.items())),
+        }
+
+
+def _structures_of(user: Any, region: Region | None) -> Any:
     structures = structures_for_plan(user)
     if region is not None:
         structures = structures.filter(departement__region=region)
+    return structures
+
+
+def _figures_by_structure(
+    *, user: Any, plan: Plan, region: Region | None, today: date, now: datetime | None = None
+) -> tuple[dict[str, Any], list[_Entry]]:
+    """The figures and every structure's entry, in name order, read structure by
+    structure (the quarterly report's spreadsheet lists them all)."""
+    now = now or timezone.now()
+    structures = _structures_of(user, region)
     structure_rows = list(
         structures.order_by("name").values("pk", "finess", "name", "kind", "town")
     )
     ids = [row["pk"] for row in structure_rows]
-    measures = list(plan.measures.select_related("theme").order_by("priority", "number"))
+    profiles = _Profiles(_measures_of(plan), today)
     among = structures.values("pk")  # in SQL: a region holds thousands of structures
     starts = start_dates(user, plan, ids, among)
-    # Per structure, its recorded statuses; most structures have none and share one tuple.
+    # Per structure, its recorded statuses; most structures have none.
     assessed: dict[int, dict[int, str]] = {}
     for s, m, status in (
         MeasureAssessment.objects.visible_to(user)
@@ -205,57 +285,238 @@ def progress_figures(
         .values_list("structure_id", "measure_id", "status")
     ):
         assessed.setdefault(s, {})[m] = status
-    measure_ids = [m.pk for m in measures]
-    nothing_recorded = tuple(AssessmentStatus.NOT_STARTED for _m in measures)
-    overall = _counter()
-    by_priority = {str(p): _counter() for p in sorted({m.priority for m in measures})}
-    themes = sorted({m.theme for m in measures}, key=lambda t: (t.order, t.code))
-    by_theme = {t.code: _counter() for t in themes}
-    by_kind: dict[str, dict[str, int]] = {}
     entries: list[_Entry] = []
-    # Structures with the same start date and the same statuses count the same: each such
-    # profile is evaluated once (most structures share one: nothing assessed yet).
-    profiles: dict[tuple[date, tuple[str, ...]], _Profile] = {}
-    per_kind: dict[tuple[str, tuple[date, tuple[str, ...]]], int] = {}
     for row in structure_rows:
         start = starts[row["pk"]]
-        recorded = assessed.get(row["pk"])
-        key = (
-            start,
-            tuple(recorded.get(m, AssessmentStatus.NOT_STARTED) for m in measure_ids)
-            if recorded
-            else nothing_recorded,
+        key = profiles.key(start, assessed.get(row["pk"]))
+        entries.append((row, start, profiles.count(row["kind"], key)))
+    figures = profiles.figures(plan=plan, region=region, now=now, structures=len(entries))
+    figures["incidents"] = incidents_with_overdue_p1(
+        user=user, plan=plan, structure_ids=among, starts=starts, now=now
+    )
+    return figures, entries
+
+
+def progress_figures(
+    *,
+    user: Any,
+    plan: Plan,
+    region: Region | None,
+    today: date,
+    now: datetime | None = None,
+    page: Any = None,
+    per_page: int = 50,
+) -> tuple[dict[str, Any], RegionStructures]:
+    """``compute_figures`` without ``per_structure``, for the regional and national pages:
+    the same figures, and the structures read as they are shown instead of all of them.
+    One statement groups the structures by type, start date and recorded statuses (each
+    group is evaluated once, as ``compute_figures`` does), brings the first structures of
+    each group by name (the most overdue are among them) and the page ``page`` (as
+    ``Paginator.get_page`` reads it) of ``per_page`` structures in name order."""
+    now = now or timezone.now()
+    structures = RegionStructures(
+        user, plan, region, _Profiles(_measures_of(plan), today), _page_start(page, per_page)
+    )
+    figures = structures.profiles.figures(
+        plan=plan, region=region, now=now, structures=len(structures)
+    )
+    figures["incidents"] = incidents_with_overdue_p1(
+        user=user, plan=plan, structure_ids=structures.among, starts={}, now=now
+    )
+    return figures, structures
+
+
+# Beyond this page number (an address typed by hand: past the last page anyway) the page
+# is not read with the figures; PostgreSQL's offsets stop at 2^63.
+PAGE_READ_MAX = 1_000_000
+
+
+def _page_start(page: Any, per_page: int) -> tuple[int, int] | None:
+    """(offset, limit) of the page ``Paginator.get_page(page)`` shows, when that does not
+    depend on the count (a page below 1 is the last one), to be read with the figures."""
+    try:
+        number = int(page) if page is not None else 1
+    except (TypeError, ValueError):
+        number = 1
+    if not 1 <= number <= PAGE_READ_MAX:
+        return None
+    return ((number - 1) * per_page, per_page)
+
+
+def _parse_statuses(text: str | None) -> dict[int, str] | None:
+    """``{measure id: status}`` from the statement's "12=done,15=in_progress"."""
+    if not text:
+        return None
+    recorded = {}
+    for pair in text.split(","):
+        measure, status = pair.split("=")
+        recorded[int(measure)] = status
+    return recorded
+
+
+class RegionStructures(Sequence[dict[str, Any]]):
+    """The structures of the figures (those ``compute_figures`` counts, in the same
+    order), read from PostgreSQL as they are shown: a page of them in name order (as
+    ``StructureRows``), the most overdue. The counts come from one statement grouping
+    the structures by type, start date and recorded statuses: structures of the same
+    start date and statuses count the same."""
+
+    def __init__(
+        self,
+        user: Any,
+        plan: Plan,
+        region: Region | None,
+        profiles: _Profiles,
+        page: tuple[int, int] | None = None,
+    ) -> None:
+        self.profiles = profiles
+        structures = _structures_of(user, region)
+        self.among = structures.values("pk")
+        s_sql, s_params = (
+            structures.order_by().values_list("pk", "finess", "name", "kind", "town")
+        ).query.sql_with_params()
+        sp_sql, sp_params = (
+            StructurePlan.objects.visible_to(user)
+            .filter(plan=plan)
+            .order_by()
+            .values_list("structure_id", "start_date")
+        ).query.sql_with_params()
+        a_sql, a_params = (
+            MeasureAssessment.objects.visible_to(user)
+            .filter(measure__plan=plan)
+            .order_by()
+            .values_list("structure_id", "measure_id", "status")
+        ).query.sql_with_params()
+        # Each structure with its start date and its recorded statuses as one text
+        # ("12=done,15=in_progress"; none recorded: NULL), read once.
+        self._with = (
+            f"WITH s(id, finess, name, kind, town) AS ({s_sql}), "  # noqa: S608 (ORM's)
+            f"sp(structure_id, start_date) AS ({sp_sql}), "
+            f"a(structure_id, measure_id, status) AS ({a_sql}), "
+            "ps AS MATERIALIZED ("
+            "  SELECT x.id, x.finess, x.name, x.kind, x.town,"
+            "  coalesce(xp.start_date, %s::date) AS start, xa.statuses"
+            "  FROM s x LEFT JOIN ("
+            "    SELECT * FROM sp WHERE sp.structure_id IN (SELECT id FROM s)"
+            "  ) xp ON xp.structure_id = x.id LEFT JOIN ("
+            "    SELECT a.structure_id, string_agg(a.measure_id::text || '=' || a.status, ','"
+            "    ORDER BY a.measure_id) AS statuses"
+            "    FROM a WHERE a.structure_id IN (SELECT id FROM s) GROUP BY 1"
+            "  ) xa ON xa.structure_id = x.id"
+            ") "
         )
-        profile = profiles.get(key)
-        if profile is None:
-            profile = profiles[key] = _Profile.evaluate(measures, start, key[1], today)
-        profile.structures += 1
-        kind_key = (row["kind"], key)
-        per_kind[kind_key] = per_kind.get(kind_key, 0) + 1
-        entries.append((row, start, profile))
-    for (kind, key), count in per_kind.items():
-        _merge(by_kind.setdefault(kind, _counter()), profiles[key].counter, count)
-    for profile in profiles.values():
-        _merge(overall, profile.counter, profile.structures)
-        for priority, counter in profile.by_priority.items():
-            _merge(by_priority[priority], counter, profile.structures)
-        for theme, counter in profile.by_theme.items():
-            _merge(by_theme[theme], counter, profile.structures)
-    return {
-        "plan": plan.code,
-        "region": region.code if region else None,
-        "as_of": today.isoformat(),
-        "computed_at": now.isoformat(),
-        "structures": len(structure_rows),
-        "overall": overall,
-        "by_priority": by_priority,
-        "by_theme": by_theme,
-        "theme_names": {t.code: t.name for t in themes},
-        "by_kind": dict(sorted(by_kind.items())),
-        "incidents": incidents_with_overdue_p1(
-            user=user, plan=plan, structure_ids=among, starts=starts, now=now
-        ),
-    }, StructureRows(entries)
+        self._with_params = [*s_params, *sp_params, *a_params, plan.published_on]
+        self._keys: dict[tuple[date, str | None], tuple[date, tuple[str, ...]]] = {}
+        self._count = 0
+        self._first: list[tuple[Any, ...]] = []
+        self._page: tuple[int, list[tuple[Any, ...]]] | None = None
+        self._read(page)
+
+    def _execute(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(self._with + sql, [*self._with_params, *params])
+            return list(cursor.fetchall())
+
+    def _key(self, start: date, text: str | None) -> tuple[date, tuple[str, ...]]:
+        key = self._keys.get((start, text))
+        if key is None:
+            key = self._keys[(start, text)] = self.profiles.key(start, _parse_statuses(text))
+        return key
+
+    def _read(self, page: tuple[int, int] | None) -> None:
+        """The groups ("g": a count), the first OVERDUE_LISTED structures of each start
+        date and statuses by name as Python orders them ("r"), and the page ("p")."""
+        columns = "id, finess, name, kind, town, start, statuses"
+        sql = (
+            "SELECT 'g', NULL::bigint, NULL, NULL, kind, NULL, start, statuses, count(*) "  # noqa: S608
+            "FROM ps GROUP BY kind, start, statuses "
+            f"UNION ALL SELECT 'r', {columns}, NULL FROM ("
+            f"  SELECT {columns}, row_number() OVER ("
+            '    PARTITION BY start, statuses ORDER BY name COLLATE "C", id'
+            "  ) AS rank FROM ps"
+            ") r WHERE rank <= %s"
+        )
+        params: list[Any] = [OVERDUE_LISTED]
+        if page is not None:
+            sql += (
+                f" UNION ALL (SELECT 'p', {columns}, NULL FROM ps"  # noqa: S608 (our own text)
+                " ORDER BY name, id LIMIT %s OFFSET %s)"
+            )
+            params += [page[1], page[0]]
+        rows = self._execute(sql, params)
+        page_rows: list[tuple[Any, ...]] = []
+        for part, *row, count in rows:
+            if part == "g":
+                self.profiles.count(row[3], self._key(row[5], row[6]), count)
+                self._count += count
+            elif part == "r":
+                self._first.append(tuple(row))
+            else:
+                page_rows.append(tuple(row))
+        if page is not None:
+            self._page = (page[0], page_rows)
+
+    def _entries(self, rows: Sequence[tuple[Any, ...]]) -> list[_Entry]:
+        entries: list[_Entry] = []
+        for pk, finess, name, kind, town, start, text in rows:
+            row = {"pk": pk, "finess": finess, "name": name, "kind": kind, "town": town}
+            entries.append((row, start, self.profiles.get(self._key(start, text))))
+        return entries
+
+    def _slice(self, offset: int, limit: int | None) -> list[_Entry]:
+        if self._page is not None and self._page[0] == offset and limit is not None:
+            rows = self._page[1]
+            if len(rows) >= min(limit, self._count - offset):
+                return self._entries(rows[:limit])
+        return self._entries(
+            self._execute(
+                "SELECT id, finess, name, kind, town, start, statuses FROM ps "
+                "ORDER BY name, id LIMIT %s OFFSET %s",
+                [limit, offset],
+            )
+        )
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step != 1:
+                return list(self)[index]
+            if stop <= start:
+                return []
+            return [_page_row(entry) for entry in self._slice(start, stop - start)]
+        position = index + self._count if index < 0 else index
+        if not 0 <= position < self._count:
+            raise IndexError(index)
+        return _page_row(self._slice(position, 1)[0])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self[:])
+
+    def matching(self, query: str) -> StructureRows:
+        """As ``StructureRows.matching``: every structure's name and town are searched."""
+        return StructureRows(self._slice(0, None)).matching(query)
+
+    def overdue_p1(self, listed: int) -> tuple[list[dict[str, Any]], int]:
+        """As ``StructureRows.overdue_p1``: the ``listed`` structures with the most overdue
+        priority-1 measures, then by name (each start date and statuses' first structures
+        hold them), and how many have any."""
+        total = sum(p.structures for p in self.profiles.profiles.values() if p.overdue_p1)
+        overdue = [entry for entry in self._entries(self._first) if entry[2].overdue_p1]
+        top = heapq.nsmallest(
+            listed,
+            overdue,
+            key=lambda entry: (-len(entry[2].overdue_p1), entry[0]["name"], entry[0]["pk"]),
+        )
+        return [_row_of(entry) for entry in top], total
 
 
 def incidents_with_overdue_p1(
@@ -362,7 +623,7 @@ def _row(key: str, label: str, counter: dict[str, int], previous: dict[str, int]
 def tables(
     figures: dict[str, Any],
     previous: dict[str, Any] | None = None,
-    structures: StructureRows | None = None,
+    structures: StructureRows | RegionStructures | None = None,
 ) -> dict[str, Any]:
     """Rows ready for templates, charts and spreadsheets, with the change in points of
     "done" share since ``previous`` (the previous quarter's figures), when given.

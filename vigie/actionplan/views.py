@@ -246,16 +246,23 @@ def _progress_page(request: HttpRequest, region: Region | None) -> HttpResponse:
     plan = _plan(request)
     now = timezone.now()
     today = timezone.localdate()
+    # A region holds thousands of structures: the table shows a page of them (a bad page
+    # number gives the first or the last page), searched among the figures' own rows;
+    # without a search, the page is read with the figures.
+    query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
     figures, structures = progress_figures(
-        user=request.user, plan=plan, region=region, today=today, now=now
+        user=request.user,
+        plan=plan,
+        region=region,
+        today=today,
+        now=now,
+        page=None if query else request.GET.get("page"),
+        per_page=STRUCTURES_PER_PAGE,
     )
     year, quarter = quarter_of(today)
     snapshots = list(selectors.snapshots_of(request.user, plan, region)[:8])
     previous = next((s for s in snapshots if (s.year, s.quarter) < (year, quarter)), None)
     data = tables(figures, previous.figures if previous else None, structures)
-    # A region holds thousands of structures: the table shows a page of them (a bad page
-    # number gives the first or the last page), searched among the figures' own rows.
-    query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
     found = structures.matching(query) if query else structures
     page = Paginator(found, STRUCTURES_PER_PAGE).get_page(request.GET.get("page"))
     page.pages_list = list(page.paginator.get_elided_page_range(page.number))  # type: ignore[attr-defined]
