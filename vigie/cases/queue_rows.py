@@ -12,6 +12,7 @@ for byte (tests/cases/test_queue_rows.py compares it with the template and its b
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -186,8 +187,28 @@ def queue_rows(cases: QuerySet[Case], *, with_handlers: bool) -> list[QueueRow]:
 
 
 def e(value: Any) -> str:
-    """``{{ value }}``."""
+    """``{{ value }}``: Django's escape (html.escape) straight away for plain text."""
+    if type(value) is str:
+        return html.escape(value)
     return str(conditional_escape(value))
+
+
+# Django's date format characters that strftime writes alike (zero-padded numbers).
+_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "H": "%H", "i": "%M", "s": "%S", "y": "%y"}
+
+
+def _strftime_format(django_format: str) -> str | None:
+    """``django_format`` as a strftime format, when it only uses the characters above
+    (else None: django.utils.dateformat formats it)."""
+    out = []
+    for char in django_format:
+        if char in _STRFTIME:
+            out.append(_STRFTIME[char])
+        elif char.isalpha() or char == "\\":
+            return None
+        else:
+            out.append("%%" if char == "%" else char)
+    return "".join(out)
 
 
 _STATUS_CLASSES = {
@@ -211,6 +232,7 @@ class _Page:
 
     def __init__(self) -> None:
         self.short_datetime = get_format("SHORT_DATETIME_FORMAT")
+        self.short_strftime = _strftime_format(self.short_datetime)
         self.paris = ZoneInfo(PARIS)
         self.statuses = {value: _status_badge(value, label) for value, label in CaseStatus.choices}
         self.criticities = {value: e(label) for value, label in Criticity.choices}
@@ -248,7 +270,10 @@ class _Page:
 
     def moment(self, at: datetime, zone: Any) -> str:
         """``at|timezone:zone|date:"SHORT_DATETIME_FORMAT"``."""
-        return e(dateformat.format(at.astimezone(zone), self.short_datetime))
+        local = at.astimezone(zone)
+        if self.short_strftime is not None:
+            return e(local.strftime(self.short_strftime))
+        return e(dateformat.format(local, self.short_datetime))
 
     def urgency(self, row: QueueRow) -> str:
         if row.is_closed:
