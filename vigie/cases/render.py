@@ -1,0 +1,399 @@
+"""The case page's repetitive parts, rendered in Python.
+
+The case page drew some 1 300 template nodes per request; its loops (the declaration's
+content, the timeline, the action forms' wrappers) were most of them, each row a dozen
+nodes resolving the same variables through the template engine. These functions write the
+same markup (the same text, tags and attributes, whitespace aside) as the templates they
+replace, kept in tests/cases/reference_templates/ and compared with them by
+tests/cases/test_case_render.py on varied inputs. Every value is escaped as ``{{ value }}``
+escapes it (``conditional_escape``), every text goes through gettext with the templates'
+msgids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import linebreaksbr
+from django.templatetags.tz import do_timezone
+from django.urls import reverse
+from django.utils.dates import MONTHS
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from vigie.core.timezones import zone_label
+
+PARIS_KEY = "Europe/Paris"
+
+
+def e(value: Any) -> str:
+    """``{{ value }}``: escaped unless already safe."""
+    return str(conditional_escape(value))
+
+
+def lines(value: Any) -> str:
+    """``{{ value|linebreaksbr }}``."""
+    return str(linebreaksbr(value, autoescape=True))
+
+
+def safe(html: str) -> SafeString:
+    # Every value above went through e() or lines(), every text through gettext only.
+    return mark_safe(html)  # noqa: S308
+
+
+# Dates written here rather than by the date filter (same text, tested): the case page
+# shows some forty moments, and the filter parses its format and looks up the language
+# for each. The words are read once per language (and zone) from the catalogue.
+_FAST_FORMATS = {"j F Y H:i"}
+Words = tuple[str, tuple[str, ...], tuple[str, str] | None]
+_words: dict[tuple[str | None, str], Words] = {}
+
+
+def _words_for(local: Any) -> Words:
+    """The datetime format, the month names and the local time's suffix (empty for Paris),
+    in the active language: the suffix's halves go either side of the local time."""
+    key = (get_language(), str(local))
+    words = _words.get(key)
+    if words is None:
+        suffix = None
+        if local != PARIS_KEY:
+            # As {% blocktranslate %}: the translation as is, the zone's name escaped.
+            zone = _("structure's local time, %(tz)s") % {"tz": escape(zone_label(local))}
+            suffix = (f" ({escape(_('Paris time'))}) — ", f" ({zone})")
+        months = tuple(str(MONTHS[n]) for n in range(1, 13))
+        words = _words[key] = (get_format("DATETIME_FORMAT"), months, suffix)
+    return words
+
+
+def _datetime_text(value: Any, fmt: str, months: tuple[str, ...]) -> str:
+    """``value|date:"DATETIME_FORMAT"``, escaped; ``fmt`` is that format."""
+    if fmt in _FAST_FORMATS:
+        month = months[value.month - 1]
+        return escape(f"{value.day} {month} {value.year:04d} {value.hour:02d}:{value.minute:02d}")
+    return escape(date_filter(value, "DATETIME_FORMAT"))
+
+
+def moment_html(at: Any, paris: Any, local: Any) -> SafeString:
+    """In Python rather than an included template: the case page shows dozens of them."""
+    if not isinstance(at, datetime) or paris != PARIS_KEY or not isinstance(local, str):
+        return moment_html_by_filters(at, paris, local)
+    fmt, months, suffix = _words_for(local)
+    html = (
+        f'<time datetime="{escape(template_localtime(at).isoformat())}">'
+        f"{_datetime_text(do_timezone(at, paris), fmt, months)}</time>"
+    )
+    if suffix is None:
+        return safe(f"{html}\n")
+    text = _datetime_text(do_timezone(at, local), fmt, months)
+    return safe(f"{html}{suffix[0]}{text}{suffix[1]}\n")
+
+
+def moment_html_by_filters(at: Any, paris: Any, local: Any) -> SafeString:
+    """moment_html through Django's date filter (any value the filter takes)."""
+    html = format_html(
+        '<time datetime="{}">{}</time>',
+        date_filter(template_localtime(at), "c"),
+        date_filter(do_timezone(at, paris), "DATETIME_FORMAT"),
+    )
+    if local == paris:
+        return format_html("{}\n", html)
+    return format_html(
+        "{} ({}) — {} ({})\n",
+        html,
+        _("Paris time"),
+        date_filter(do_timezone(at, local), "DATETIME_FORMAT"),
+        # As {% blocktranslate %}: the translation as is, the zone's name escaped.
+        mark_safe(_("structure's local time, %(tz)s") % {"tz": escape(zone_label(local))}),  # noqa: S308
+    )
+
+
+def declaration_sections(sections: Iterable[Any], heading_level: int = 2) -> SafeString:
+    """declarations/includes/sections.html with ``editable=False``: every field of the
+    declaration, step by step, read only."""
+    empty = f'<span class="vigie-empty">{e(_("Not filled in"))}</span>'
+    level = e(heading_level or 2)
+    out = []
+    for section in sections:
+        slug = e(section.step.slug)
+        out.append(
+            f'\n<section class="fr-mb-4w" aria-labelledby="section-{slug}"'
+            f' data-testid="section-{slug}">\n'
+            f'<h{level} class="fr-h5" id="section-{slug}">{e(section.number)}.'
+            f" {e(section.step.title)}</h{level}>\n"
+            '<dl class="vigie-summary">\n'
+        )
+        for row in section.rows:
+            value = lines(row.value) if row.value else empty
+            out.append(f"<dt>{e(row.label)}</dt>\n<dd>\n{value}\n</dd>\n")
+        out.append("</dl>\n</section>\n")
+    return safe("".join(out))
+
+
+def timeline(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
+    """The case's events, oldest first (the timeline of cases/detail.html)."""
+    related_label = None
+    out = []
+    for row in rows:
+        out.append(
+            f'\n<li data-testid="event" data-kind="{e(row.event.kind)}">\n'
+            f'<p class="fr-mb-0"><strong>{e(row.kind)}</strong> — {e(row.actor)}</p>\n'
+            f'<p class="fr-text--sm fr-mb-0">{moment_html(row.at, paris, local)}</p>\n'
+        )
+        if row.from_status or row.to_status:
+            before = f"{e(row.from_status)} → " if row.from_status else ""
+            out.append(
+                f'<p class="fr-mb-0" data-testid="event-status">{before}{e(row.to_status)}</p>\n'
+            )
+        out.extend(f'<p class="fr-mb-0">{e(detail)}</p>' for detail in row.details)
+        out.append("\n")
+        if row.reason:
+            out.append(f'<p class="fr-mb-0 vigie-reason">{lines(row.reason)}</p>')
+        out.append("\n")
+        if row.related:
+            if related_label is None:
+                related_label = e(_("Related cases:"))
+            links = ", ".join(
+                f'<a href="{e(reverse("cases:detail", args=[other.pk]))}">{e(other.reference)}</a>'
+                for other in row.related
+            )
+            out.append(
+                f'<p class="fr-mb-0" data-testid="event-related">{related_label} {links}</p>'
+            )
+        out.append("\n</li>\n")
+    return safe("".join(out))
+
+
+def action_form(
+    form: Any, *, action: str, submit: Any, secondary: Any, csrf_token: Any
+) -> SafeString:
+    """cases/includes/action_form.html without a legend: one action form, posted to its
+    own URL with the case version shown (optimistic lock)."""
+    html_id = e(form.html_id)
+    described = f' aria-describedby="{html_id}-errors"' if form.errors else ""
+    if csrf_token == "NOTPROVIDED":
+        token = ""
+    elif csrf_token:
+        token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf_token)}">'
+    else:
+        token = ""
+    hidden = "".join(e(field) for field in form.hidden_fields())
+    errors = ""
+    non_field = form.non_field_errors()
+    if non_field:
+        messages = "".join(
+            f'<p class="fr-message fr-message--error">{e(error)}</p>' for error in non_field
+        )
+        errors = (
+            f'<div class="fr-messages-group" id="{html_id}-errors" role="alert">\n'
+            f"{messages}\n</div>"
+        )
+    fields = "".join(e(field.as_field_group()) for field in form.visible_fields())
+    button = " fr-btn--secondary" if secondary else ""
+    return safe(
+        f'<form id="{html_id}" method="post" action="{e(action)}" novalidate'
+        f' class="vigie-action fr-mt-2w fr-mb-4w" data-testid="{html_id}"{described}>\n'
+        f"{token}\n{hidden}\n{errors}\n\n{fields}\n"
+        f'<button type="submit" class="fr-btn{button}" data-testid="{e(form.key)}-submit">'
+        f"{e(submit)}</button>\n</form>\n"
+    )
+
+
+def _get(row: Any, name: str) -> Any:
+    """``{{ row.name }}`` for a dict or an object."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def _name(user: Any) -> str:
+    """``{{ user.get_full_name|default:user.email }}``, escaped."""
+    return e(user.get_full_name() or user.email)
+
+
+def action_panel(panel: Iterable[Any], open_key: Any, csrf_token: Any) -> SafeString:
+    """The accordions of the "Your actions" panel, each with its form; ``open_key``'s
+    unfolded."""
+    out = []
+    for item in panel:
+        key = e(item.key)
+        opened = item.key == open_key
+        hint = f'<p class="fr-hint-text">{e(item.hint)}</p>' if item.hint else ""
+        form = action_form(
+            item.form,
+            action=item.url,
+            submit=item.submit,
+            secondary=not item.primary,
+            csrf_token=csrf_token,
+        )
+        out.append(
+            f'\n<section class="fr-accordion" data-testid="action-{key}">\n'
+            '<h3 class="fr-accordion__title">\n'
+            f'<button type="button" class="fr-accordion__btn"'
+            f' aria-expanded="{"true" if opened else "false"}"'
+            f' aria-controls="action-{key}-content">{e(item.title)}</button>\n</h3>\n'
+            f'<div class="fr-collapse{" fr-collapse--expanded" if opened else ""}"'
+            f' id="action-{key}-content">\n{hint}\n{form}\n</div>\n</section>\n'
+        )
+    return safe("".join(out))
+
+
+def questions(
+    rows: Iterable[Any], case_pk: int, paris: Any, local: Any, csrf_token: Any
+) -> SafeString:
+    """The questions to the declarant, their answers or the form to answer them."""
+    out = []
+    for row in rows:
+        question = _get(row, "question")
+        form = _get(row, "form")
+        evidence = question.preserve_evidence
+        callout = " fr-callout--orange-terre-battue fr-icon-warning-line" if evidence else ""
+        marked = ' data-evidence="true"' if evidence else ""
+        out.append(
+            f'\n<div class="fr-callout{callout} fr-mb-3w" id="question-{e(question.pk)}"'
+            f' data-testid="question"{marked}>\n'
+        )
+        if evidence:
+            out.append(
+                '<p class="fr-callout__title fr-h6" data-testid="evidence">'
+                f"{e(_('Request to preserve evidence'))}</p>"
+            )
+        asked = _("Asked by %(who)s") % {"who": _name(question.asked_by)}
+        out.append(
+            f'\n<p class="fr-text--sm fr-mb-1w">{asked}, '
+            f"{moment_html(question.asked_at, paris, local)}</p>\n"
+            f'<p class="fr-callout__text fr-text--md">{lines(question.text)}</p>\n'
+        )
+        if question.answered_at:
+            out.append(
+                '<div class="fr-mt-2w" data-testid="answer">\n'
+                f'<p class="fr-text--sm fr-mb-1w"><strong>{e(_("Answer"))}</strong> — '
+                f"{_name(question.answered_by)}, "
+                f"{moment_html(question.answered_at, paris, local)}</p>\n"
+                f"<p>{lines(question.answer)}</p>\n</div>\n"
+            )
+        else:
+            out.append(
+                '<p><span class="fr-badge fr-badge--sm fr-badge--warning"'
+                f' data-testid="unanswered">{e(_("Awaiting an answer"))}</span></p>\n'
+            )
+            if form:
+                url = reverse("cases:answer", args=[case_pk, question.pk])
+                out.append(
+                    action_form(
+                        form,
+                        action=url,
+                        submit=_("Send the answer"),
+                        secondary=False,
+                        csrf_token=csrf_token,
+                    )
+                )
+            out.append("\n")
+        out.append("</div>\n")
+    if not out:
+        out.append(f"\n<p>{e(_('No question so far.'))}</p>\n")
+    return safe("".join(out))
+
+
+def tracking(entries: list[Any], paris: Any, local: Any) -> SafeString:
+    """The tracking sheet's table, or that it has no entry."""
+    if not entries:
+        return safe(f"\n<p>{e(_('No entry so far.'))}</p>\n")
+    title = e(_("Tracking sheet"))
+    heads = "".join(
+        f'\n<th scope="col">{e(label)}</th>'
+        for label in (_("Date"), _("Kind"), _("Details"), _("By"))
+    )
+    out = [
+        '\n<div class="fr-table fr-table--no-caption">\n<table data-testid="tracking-table">\n'
+        f"<caption>{title}</caption>\n<thead><tr>{heads}\n</tr></thead>\n<tbody>\n"
+    ]
+    for entry in entries:
+        document = entry.document
+        details = lines(entry.text)
+        if document:
+            br = "<br>" if entry.text else ""
+            details += (
+                f'{br}<a class="fr-link fr-icon-file-text-line fr-link--icon-left"'
+                f' href="{e(document.get_absolute_url())}" data-testid="tracking-document">'
+                f"{e(document)}</a>"
+            )
+        out.append(
+            f'\n<tr data-testid="tracking-entry" data-kind="{e(entry.kind)}">\n'
+            f"<td>{moment_html(entry.at, paris, local)}</td>\n"
+            f"<td>{e(entry.get_kind_display())}</td>\n"
+            f"<td>{details}</td>\n<td>{_name(entry.by)}</td>\n</tr>\n"
+        )
+    out.append("\n</tbody>\n</table>\n</div>\n")
+    return safe("".join(out))
+
+
+def handlers(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
+    """Who is on the case, party by party (the side column's list)."""
+    out = []
+    since = nobody = None
+    for row in rows:
+        handler = row.handler
+        if handler:
+            since = since or e(_("since"))
+            who = (
+                f'{_name(handler.user)}<br><span class="fr-text--sm">{since} '
+                f"{moment_html(handler.since, paris, local)}</span>\n"
+            )
+        else:
+            nobody = nobody or e(_("nobody yet"))
+            who = f'\n<span class="vigie-muted">{nobody}</span>'
+        out.append(
+            f'\n<li class="fr-mb-1w" data-testid="handler" data-party="{e(row.party)}">\n'
+            f"<strong>{e(row.label)}</strong> :\n{who}\n</li>\n"
+        )
+    return safe("".join(out))
+
+
+def deadlines(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
+    """The running deadlines (the side column's list), or that none is running."""
+    out = []
+    overdue = None
+    for deadline in rows:
+        late = deadline.overdue
+        badge = ""
+        if late:
+            overdue = overdue or e(_("Overdue"))
+            badge = f' <span class="fr-badge fr-badge--sm fr-badge--error">{overdue}</span>'
+        marked = ' data-overdue="true"' if late else ""
+        due = moment_html(deadline.due_at, paris, local)
+        out.append(
+            f'\n<li class="fr-mb-1w" data-testid="deadline"{marked}>\n'
+            f'<a href="#{e(deadline.anchor)}">{e(deadline.label)}</a>{badge}<br>\n'
+            f'<span class="fr-text--sm">{due}</span>\n</li>\n'
+        )
+    if not out:
+        return safe(f'\n<p class="fr-text--sm">{e(_("No deadline is running."))}</p>\n')
+    return safe(f'\n<ul class="fr-raw-list">{"".join(out)}\n</ul>\n')
+
+
+def page_summary(*, actions: bool, task_a: bool) -> SafeString:
+    """The links of "On this page", in the page's order."""
+    links = [
+        ("declaration", _("Declaration")),
+        *([("actions", _("Your actions"))] if actions else []),
+        ("qualification", _("Qualification")),
+        *([("task-a", _("Similar incidents in progress"))] if task_a else []),
+        ("support", _("Support")),
+        ("questions", _("Questions to the declarant")),
+        ("tracking", _("Tracking sheet")),
+        ("closure", _("Closure")),
+        ("obligations", _("Notifications owed")),
+        ("indicators", _("Indicators")),
+        ("timeline", _("Timeline")),
+    ]
+    return safe(
+        "".join(
+            f'\n<li><a class="fr-summary__link" href="#{anchor}">{e(label)}</a></li>'
+            for anchor, label in links
+        )
+    )
