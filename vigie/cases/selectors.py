@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, cast
+from datetime import date, datetime
+from typing import Any, TypeVar, cast
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,8 +38,11 @@ from vigie.cases.models import (
     TrackingEntry,
 )
 from vigie.cases.scopes import children_of_read_cases
-from vigie.declarations.models import Declaration
+from vigie.core.sql import col
+from vigie.declarations.models import Declaration, DeclarationRecipient
 from vigie.directory.models import Structure, User, Vendor
+
+M = TypeVar("M", bound=models.Model)
 
 # Tabs of the queue: "open" (every status but closed) first, "all" last.
 OPEN = "open"
@@ -121,8 +137,16 @@ def case_queue(
     if status == OPEN or status in OPEN_STATUSES:
         # Where work is waiting, urgent cases come first whatever the sort.
         order = [URGENT_FIRST, *order]
-    # What each row shows is read for the page's cases only (queue_rows.queue_rows).
-    return CaseQueue(cases=qs.order_by(*order), counts=counts, capped=capped)
+    cases = (
+        qs.select_related("structure__departement__region", "declaration__incident_type")
+        .prefetch_related(
+            Prefetch(
+                "handlers", queryset=CaseHandler.objects.visible_to(user).select_related("user")
+            )
+        )
+        .order_by(*order)
+    )
+    return CaseQueue(cases=cases, counts=counts, capped=capped)
 
 
 # The queue's search lists the matching structures' ids in its statement up to this many:
@@ -152,33 +176,21 @@ def _search(query: str) -> Q:
     return Q(reference__icontains=query) | in_structures
 
 
-# Stands for the status while the counting statement is compiled: PostgreSQL's text
-# cannot hold NUL, so no other value of the statement can be taken for it.
-_STATUS_SLOT = "\x00status"
-
-
 def _queue_counts(qs: CaseQuerySet) -> tuple[dict[str, int], set[str]]:
     """Cases per status, each counted up to COUNT_CAP + 1 (its own LIMIT subquery, read
     from the status and region indexes), in one statement: the queue's counts cost the
-    same for 300 or 30,000 open cases and a million closed ones. The subquery is compiled
-    once, the status bound in each copy."""
-    try:
-        sql, slot_params = (
-            qs.filter(status=_STATUS_SLOT)
-            .order_by()
-            .values("pk")[: COUNT_CAP + 1]
-            .query.sql_with_params()
+    same for 300 or 30,000 open cases and a million closed ones."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for value in CaseStatus.values:
+        sql, part_params = (
+            qs.filter(status=value).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
         )
-    except EmptyResultSet:  # a filter that matches nothing, compiled away
-        row: Any = [0] * len(CaseStatus.values)
-    else:
-        part = f"(SELECT count(*) FROM ({sql}) AS s)"  # noqa: S608 (ORM SQL)
-        params: list[Any] = []
-        for value in CaseStatus.values:
-            params.extend(value if p == _STATUS_SLOT else p for p in slot_params)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join([part] * len(CaseStatus.values))}", params)
-            row = cursor.fetchone()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS s)")  # noqa: S608 (ORM SQL)
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
     counts = dict(zip(CaseStatus.values, row, strict=True))
     counts[OPEN] = sum(n for value, n in counts.items() if value in OPEN_STATUSES)
     counts[ALL] = counts[OPEN] + counts[CaseStatus.CLOSED]
@@ -275,41 +287,30 @@ def case_of_declaration(user: Any, declaration: Declaration) -> Case | None:
 # --- one case --------------------------------------------------------------------------
 
 
-def case_detail(user: Any, pk: int) -> Case | None:
+def case_detail(user: Any, pk: int, *, declaration_readable: bool = False) -> Case | None:
     """A case with everything its page shows, or None when the user may not see it.
-    What hangs off it is read under the case's own rule, applied once by the case's read."""
-    prefetches: list[Any] = [
-        Prefetch("declaration__vendors", queryset=Vendor.objects.order_by("name")),
-        Prefetch(
-            "timeline",
-            queryset=children_of_read_cases(TimelineEvent.objects.all()).select_related("actor"),
-        ),
-        Prefetch(
-            "questions",
-            queryset=children_of_read_cases(Question.objects.all()).select_related(
-                "asked_by", "answered_by"
-            ),
-        ),
-        Prefetch(
-            "tracking",
-            # The document sent with an entry: the exact version (vigie/cases/documents.py).
-            queryset=children_of_read_cases(TrackingEntry.objects.all())
-            .select_related("by")
-            .prefetch_related("document"),
-        ),
-        Prefetch(
-            "agreements",
-            queryset=children_of_read_cases(ClosureAgreement.objects.all()).select_related("by"),
-        ),
-        Prefetch(
-            "handlers",
-            queryset=children_of_read_cases(CaseHandler.objects.all()).select_related("user"),
-        ),
-    ]
+
+    One statement: the case under the reader's rule (the ORM's scoped read, as every
+    case), and, as JSON computed by the same statement for that row only, what hangs off
+    it (the declaration's vendors, timeline, questions, tracking, agreements, handlers)
+    and the people the page names. A child's rule is its case's (vigie/cases/scopes.py,
+    ``children_of_read_cases``): a case the reader may not read yields no row, nor any of
+    its children. The children's part is written once from the models' metadata.
+
+    ``declaration_readable``: whether the reader may also read the case's declaration
+    (its own rule), asked by the same statement; the answer is ``DECLARATION_READABLE``
+    on the case."""
+    annotations: dict[str, Any] = {
+        _PAGE_ROWS: RawSQL(_children_sql(), (), output_field=models.TextField())  # noqa: S611
+    }
+    if declaration_readable:
+        annotations[DECLARATION_READABLE] = Exists(
+            Declaration.objects.visible_to(user).filter(pk=OuterRef("declaration_id"))
+        )
     case = (
         cases_visible(user)
         .select_related("structure__departement__region", "declaration__incident_type")
-        .prefetch_related(*prefetches)
+        .annotate(**annotations)
         .filter(pk=pk)
         .first()
     )
@@ -318,14 +319,205 @@ def case_detail(user: Any, pk: int) -> Case | None:
     if case.declaration.structure_id == case.structure_id:
         # The declaration's sections read the same structure: share the loaded one.
         case.declaration.structure = case.structure
-    _people_attach(case)
+    _children_attach(case, json.loads(vars(case).pop(_PAGE_ROWS)))
+    vars(case)[_READ_FOR] = getattr(user, "pk", None)
     return case
 
 
-def _people_attach(case: Case) -> None:
-    """The people the case page names (director, declarant, creator, who qualified and
-    closed), in one query. Joined to the case's, they made an 11-table statement that
-    PostgreSQL took six times longer to plan than to run."""
+_PAGE_ROWS = "_vigie_page_rows"
+# On the declaration of a case read by ``case_detail``: the frozenset of the kinds of
+# entities it was routed to, which the regulatory clock needs (vigie/insights/clock.py).
+ROUTED_TO = "_vigie_routed_to"
+# On a case read by ``case_detail(..., declaration_readable=True)``.
+DECLARATION_READABLE = "_vigie_declaration_readable"
+# The lists hung off the case: (name of the reverse relation, its model, the foreign keys
+# to people read with each row). Each list is in its model's Meta.ordering.
+_CHILDREN: list[tuple[str, type[models.Model], tuple[str, ...]]] = [
+    ("timeline", TimelineEvent, ("actor",)),
+    ("questions", Question, ("asked_by", "answered_by")),
+    ("tracking", TrackingEntry, ("by",)),
+    ("agreements", ClosureAgreement, ("by",)),
+    ("handlers", CaseHandler, ("user",)),
+]
+# Which reader the case was read for, on the case object (``read_for``).
+_READ_FOR = "_vigie_read_for"
+
+
+def page_list(name: str, model: type[models.Model], people: tuple[str, ...] = ()) -> None:
+    """Have ``case_detail`` read a later app's rows of ``model`` hanging off the case by
+    reverse relation ``name`` (called by its ``ready()``). Only for a model whose rule is
+    exactly its case's (the app's tests must check it, as tests/cases/
+    test_case_children_scope.py does here): its rows are read for a case that passed the
+    reader's rule, without restating a rule of their own. The app reads them back with
+    ``page_rows``."""
+    global _CHILDREN_SQL
+    if all(entry[0] != name for entry in _CHILDREN):
+        _CHILDREN.append((name, model, people))
+        _CHILDREN_SQL = None
+
+
+def page_rows(case: Case, user: Any, name: str) -> list[Any] | None:
+    """The rows of ``page_list`` ``name`` read with ``case`` for ``user`` by
+    ``case_detail``, or None when ``case`` was not read that way (the caller reads them
+    itself, under their rule)."""
+    reader = getattr(user, "pk", None)
+    if reader is None or vars(case).get(_READ_FOR) != reader:
+        return None
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
+# What the JSON rows hold, field by field, and how each becomes the value the ORM gives.
+_FROM_JSON: dict[str, Any] = {
+    "AutoField": None,
+    "BigAutoField": None,
+    "BooleanField": None,
+    "CharField": None,
+    "TextField": None,
+    "EmailField": None,
+    "SlugField": None,
+    "URLField": None,
+    "IntegerField": None,
+    "BigIntegerField": None,
+    "PositiveIntegerField": None,
+    "PositiveBigIntegerField": None,
+    "PositiveSmallIntegerField": None,
+    "SmallIntegerField": None,
+    "ForeignKey": None,
+    "OneToOneField": None,
+    "JSONField": None,  # row_to_json embeds it as JSON: already decoded
+    "DateTimeField": datetime.fromisoformat,
+    "DateField": date.fromisoformat,
+}
+_CHILDREN_SQL: str | None = None
+
+
+def _order_by(meta: Any, alias: str) -> str:
+    """``meta``'s Meta.ordering as SQL on ``alias``."""
+    terms = []
+    for name in meta.ordering:
+        descending = name.startswith("-")
+        field = meta.pk if name.lstrip("-") == "pk" else meta.get_field(name.lstrip("-"))
+        terms.append(f'{alias}."{field.column}"{" DESC" if descending else ""}')
+    return ", ".join(terms)
+
+
+def _children_sql() -> str:
+    """The JSON object of what hangs off the outer case row, for ``case_detail``."""
+    global _CHILDREN_SQL
+    if _CHILDREN_SQL is None:
+        case, user, vendor = Case._meta, User._meta, Vendor._meta
+        structure, declaration = Structure._meta, Declaration._meta
+        through = Declaration.vendors.through._meta
+        recipient = DeclarationRecipient._meta
+        models_read: list[Any] = [User, Vendor]
+        for _name, child, _people in _CHILDREN:
+            models_read.append(child)
+            if child._meta.app_label == Case._meta.app_label:
+                # Refuses a model of this app with a rule of its own.
+                children_of_read_cases(child._default_manager.none())
+        for model in models_read:
+            for f in model._meta.concrete_fields:
+                if f.get_internal_type() not in _FROM_JSON:
+                    raise NotImplementedError(f"{model.__name__}.{f.name}: {f.get_internal_type()}")
+        outer = f'"{case.db_table}"'
+
+        def children(model: Any, people: tuple[str, ...]) -> str:
+            meta = model._meta
+            joins = "".join(
+                f' LEFT JOIN "{user.db_table}" p{n} ON p{n}.{col(user, "id")} = c.{col(meta, name)}'
+                for n, name in enumerate(people)
+            )
+            row = ", ".join(["row_to_json(c)", *(f"row_to_json(p{n})" for n in range(len(people)))])
+            return f"""(
+                SELECT json_agg(json_build_array({row}) ORDER BY {_order_by(meta, "c")})
+                  FROM "{meta.db_table}" c{joins}
+                 WHERE c.{col(meta, "case")} = {outer}.{col(case, "id")})"""  # noqa: S608 (identifiers from the models' metadata)
+
+        lists = ", ".join(
+            f"'{name}', {children(model, people)}" for name, model, people in _CHILDREN
+        )
+        _CHILDREN_SQL = f"""json_build_object(
+            'vendors', (
+                SELECT json_agg(row_to_json(v) ORDER BY v.{col(vendor, "name")})
+                  FROM "{vendor.db_table}" v
+                  JOIN "{through.db_table}" t ON t.{col(through, "vendor")} = v.{col(vendor, "id")}
+                 WHERE t.{col(through, "declaration")} = {outer}.{col(case, "declaration")}),
+            {lists},
+            'routed_to', (
+                SELECT json_agg(r.{col(recipient, "kind")}) FROM "{recipient.db_table}" r
+                 WHERE r.{col(recipient, "declaration")} = {outer}.{col(case, "declaration")}),
+            'people', (
+                SELECT json_agg(row_to_json(u)) FROM "{user.db_table}" u
+                 WHERE u.{col(user, "id")} IN (
+                       SELECT s.{col(structure, "director")} FROM "{structure.db_table}" s
+                        WHERE s.{col(structure, "id")} = {outer}.{col(case, "structure")}
+                       UNION ALL
+                       SELECT unnest(ARRAY[d.{col(declaration, "submitted_by")},
+                                           d.{col(declaration, "created_by")}])
+                         FROM "{declaration.db_table}" d
+                        WHERE d.{col(declaration, "id")} = {outer}.{col(case, "declaration")}
+                       UNION ALL
+                       SELECT unnest(ARRAY[{outer}.{col(case, "qualified_by")},
+                                           {outer}.{col(case, "closed_by")}])))
+        )::text"""  # noqa: S608 (identifiers from the models' metadata; no value)
+    return _CHILDREN_SQL
+
+
+def _from_json(model: type[M], row: dict[str, Any]) -> M:
+    """The instance the ORM would have built from the row ``row_to_json`` gave."""
+    fields = model._meta.concrete_fields
+    values = []
+    for f in fields:
+        value = row[f.column]
+        convert = _FROM_JSON[f.get_internal_type()]
+        values.append(value if value is None or convert is None else convert(value))
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
+
+
+def _prefetched(instance: models.Model, name: str, rows: list[Any]) -> None:
+    """``rows`` as ``instance``'s prefetched ``name`` (what prefetch_related leaves)."""
+    queryset = getattr(instance, name).get_queryset()  # the relation's filter, not run
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = queryset
+
+
+def _children_attach(case: Case, data: dict[str, Any]) -> None:
+    _prefetched(
+        case.declaration,
+        "vendors",
+        [_from_json(Vendor, row) for row in data["vendors"] or []],
+    )
+    users: dict[int, User] = {}
+
+    def person_of(row: dict[str, Any]) -> User:
+        # One instance per person named on the page (read-only there).
+        found = users.get(row["id"])
+        if found is None:
+            found = users[row["id"]] = _from_json(User, row)
+        return found
+
+    for name, model, people in _CHILDREN:
+        rows = []
+        for child_row, *people_rows in data[name] or []:
+            child = _from_json(model, child_row)
+            child.case = case  # type: ignore[attr-defined]
+            for name_of_person, person in zip(people, people_rows, strict=True):
+                if person is not None:
+                    setattr(child, name_of_person, person_of(person))
+            rows.append(child)
+        _prefetched(case, name, rows)
+    # The kinds of entities the declaration was routed to (the regulatory clock's input).
+    setattr(case.declaration, ROUTED_TO, frozenset(data["routed_to"] or ()))
+    tracking = case.tracking.all()
+    if any(entry.document_id is not None for entry in tracking):
+        # The document sent with an entry: the exact version (vigie/cases/documents.py).
+        prefetch_related_objects(list(tracking), "document")
+    # The people the case page names (director, declarant, creator, who qualified and
+    # closed).
+    named = {row["id"]: person_of(row) for row in data["people"] or []}
     holders: list[tuple[Any, str]] = [
         (case.structure, "director"),
         (case.declaration, "submitted_by"),
@@ -333,12 +525,10 @@ def _people_attach(case: Case) -> None:
         (case, "qualified_by"),
         (case, "closed_by"),
     ]
-    wanted = {getattr(obj, f"{name}_id") for obj, name in holders} - {None}
-    people = {user.pk: user for user in User.objects.filter(pk__in=wanted)} if wanted else {}
     for obj, name in holders:
-        person = people.get(getattr(obj, f"{name}_id"))
-        if person is not None:
-            setattr(obj, name, person)
+        found = named.get(getattr(obj, f"{name}_id"))
+        if found is not None:
+            setattr(obj, name, found)
 
 
 # --- what needs a handler now (home pages) ----------------------------------------------

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,9 +43,7 @@ from vigie.cases.forms import (
     TrackForm,
 )
 from vigie.cases.models import Case, CaseStatus, Outcome, Party, Question, TrackingKind
-from vigie.cases.queue_rows import queue_rows
 from vigie.cases.scopes import Level, case_level
-from vigie.core.dsfr_render import LEAN_RENDERER
 from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import Scope, scope_for
 from vigie.declarations import selectors as declaration_selectors
@@ -86,7 +83,6 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         user=request.user,
         with_region=scope.is_national or len(scope.ars_region_ids) > 1,
         staff=staff,
-        renderer=LEAN_RENDERER,
     )
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -111,9 +107,6 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         queue.cases = queue.cases.none()
         count = 0
     page = CountedPaginator(queue.cases, 25, count=count).get_page(request.GET.get("page"))
-    # The page's cases, read with what their rows show (one statement), when there are any.
-    cases = cast("QuerySet[Case]", page.object_list)
-    page.object_list = queue_rows(cases, with_handlers=staff) if count else []
     tabs = []
     for value in selectors.QUEUE_STATUSES:
         params = request.GET.copy()
@@ -199,10 +192,9 @@ def _page(
             status=status,
         )
     # What this person may do on this case now: the action table, nothing restated.
-    available = workflow.available_actions(scope, case)
+    actions = workflow.available_actions(scope, case)
     kinds = workflow.tracking_kinds(scope, case)
-    if kinds:
-        available |= {"track"}
+    available = actions | {"track"} if kinds else actions
     initial = {"version": case.version}
 
     def form(key: str, form_class: type[CaseActionForm], **kwargs: Any) -> CaseActionForm | None:
@@ -280,11 +272,11 @@ def _page(
         elsewhere.append({"anchor": "retex", "label": _("Lessons learned (RETEX)")})
     context = {
         "case": case,
+        # What this person may do now, for the blocks of later apps (insights_tags).
+        "case_actions": actions,
         "declaration": declaration,
         # Not every reader of the case reads the declaration's own page (the DGS).
-        "declaration_readable": declaration_selectors.declaration_readable(
-            request.user, declaration
-        ),
+        "declaration_readable": _declaration_readable(request, case),
         "structure": case.structure,
         "forms": forms,
         "outcome_labels": [Outcome(o).label for o in case.outcomes],
@@ -319,6 +311,14 @@ def _page(
         "unanswered": sum(1 for row in questions if row["form"] is not None),
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+def _declaration_readable(request: HttpRequest, case: Case) -> bool:
+    """Whether the reader reads the case's declaration: asked with the case on a GET."""
+    readable = getattr(case, selectors.DECLARATION_READABLE, None)
+    if readable is None:
+        return declaration_selectors.declaration_readable(request.user, case.declaration)
+    return bool(readable)
 
 
 @dataclass
@@ -417,7 +417,10 @@ def _similar(request: HttpRequest, case: Case) -> list[selectors.SimilarCase]:
 @login_required
 @require_safe
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _case_or_404(request, pk))
+    case = selectors.case_detail(request.user, pk, declaration_readable=True)
+    if case is None:
+        raise Http404
+    return _page(request, case)
 
 
 # --- actions ---------------------------------------------------------------------------

@@ -138,9 +138,15 @@ def staff_parties(scope: Scope, case: Case) -> list[str]:
 
 def missing_agreements(case: Case, given: set[str] | None = None) -> list[str]:
     """The parties whose agreement closure still needs. ``given``: the parties that agreed,
-    when the caller read every agreement of the case (the case page); read afresh else."""
+    when the caller read every agreement of the case (the case page); else those the case
+    object holds (read with it by the case page's selector), or read afresh (the services'
+    locked case)."""
     if given is None:
-        given = set(case.agreements.values_list("party", flat=True))
+        read = getattr(case, "_prefetched_objects_cache", {}).get("agreements")
+        if read is not None:
+            given = {agreement.party for agreement in read}
+        else:
+            given = set(case.agreements.values_list("party", flat=True))
     return [party for party in required_parties(case) if party not in given]
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from vigie.cases.selectors import ROUTED_TO
 from vigie.declarations.models import Declaration, RecipientKind
 from vigie.directory.models import Nis2Category, Structure
 from vigie.insights.models import ObligationKind
@@ -90,6 +91,9 @@ def owed_by_declaration(
     detected = declaration.detected_at or declaration.submitted_at
     if detected is None:
         return []
+    if routed_to is None:
+        # The case page read them with its case (vigie/cases/selectors.py case_detail).
+        routed_to = getattr(declaration, ROUTED_TO, None)
     if routed_to is None:
         routed_to = frozenset(declaration.recipients.values_list("kind", flat=True))
     return owed(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from vigie.cases.display import timeline_rows
 from vigie.cases.header import Deadline
 from vigie.cases.models import Case, CaseStatus
+from vigie.cases.selectors import page_rows
 from vigie.core.durations import duration_text
 from vigie.insights import stats
 from vigie.insights.clock import owed_by_declaration, structure_zone
@@ -20,6 +21,11 @@ from vigie.insights.models import Indicator, Obligation, ObligationKind
 
 def indicators_visible(user: Any) -> QuerySet[Indicator]:
     return Indicator.objects.visible_to(user).select_related("added_by")
+
+
+def case_indicators(user: Any, case: Case) -> list[Indicator]:
+    read = page_rows(case, user, "indicators")  # read with the case page's case
+    return read if read is not None else list(indicators_visible(user).filter(case=case))
 
 
 def _label(kind: str, case: Case) -> str:
@@ -38,8 +44,10 @@ _MEMO = "_vigie_obligations"
 
 
 def obligations_forget(case: Case) -> None:
-    """Drop the rows memoised on ``case`` (after its obligations were written)."""
+    """Drop the rows memoised on ``case`` (after its obligations were written), and those
+    read with it by the case page's selector."""
     vars(case).pop(_MEMO, None)
+    getattr(case, "_prefetched_objects_cache", {}).pop("obligations", None)
 
 
 def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
@@ -55,10 +63,10 @@ def case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
 
 def _case_obligations(user: Any, case: Case) -> list[dict[str, Any]]:
     owed = owed_by_declaration(case.declaration, health_products=case.involves_health_products)
-    stored = {
-        o.kind: o
-        for o in Obligation.objects.visible_to(user).filter(case=case).select_related("done_by")
-    }
+    read = page_rows(case, user, "obligations")  # read with the case page's case
+    if read is None:
+        read = list(Obligation.objects.visible_to(user).filter(case=case).select_related("done_by"))
+    stored = {o.kind: o for o in read}
     now = timezone.now()
     rows = []
     for item in owed:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -154,3 +155,68 @@ def oncall_at_arrival(user: Any, declaration_id: int) -> list[OnCallAtArrival]:
         .filter(declaration_id=declaration_id)
         .select_related("person")
     )
+
+
+_AT_ARRIVAL_SQL: str | None = None
+
+
+def _at_arrival_sql() -> str:
+    """Who was on call at the declaration's arrival (their person joined), and whether
+    the FSSI was told of it as urgent out of hours: one fixed statement, no rule in it
+    (see ``oncall_at_arrival_of_readable``)."""
+    global _AT_ARRIVAL_SQL
+    if _AT_ARRIVAL_SQL is None:
+        from vigie.declarations.models import DeclarationRecipient
+
+        arrival, user = OnCallAtArrival._meta, User._meta
+        recipient = DeclarationRecipient._meta
+        columns = ", ".join(
+            [
+                *(f'a."{f.column}"' for f in arrival.concrete_fields),
+                *(f'u."{f.column}"' for f in user.concrete_fields),
+            ]
+        )
+        _AT_ARRIVAL_SQL = f"""
+            SELECT EXISTS (
+                       SELECT 1 FROM "{recipient.db_table}" r
+                        WHERE r.{col(recipient, "declaration")} = %(declaration)s
+                          AND r.{col(recipient, "kind")} = %(kind)s
+                          AND r.{col(recipient, "reasons")} @> %(reasons)s::varchar[]),
+                   {columns}
+              FROM (SELECT 1) one
+              LEFT JOIN ("{arrival.db_table}" a
+                         JOIN "{user.db_table}" u
+                           ON u.{col(user, "id")} = a.{col(arrival, "person")})
+                ON a.{col(arrival, "declaration")} = %(declaration)s
+             ORDER BY a.{col(arrival, "kind")}, a.{col(arrival, "id")}
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+    return _AT_ARRIVAL_SQL
+
+
+def oncall_at_arrival_of_readable(
+    declaration_id: int, *, kind: str, reasons: list[str]
+) -> tuple[list[OnCallAtArrival], bool]:
+    """``oncall_at_arrival`` and whether a recipient of ``kind`` holds ``reasons``, for a
+    reader already known to read the declaration and to keep the rota: their rules are
+    exactly that (vigie/oncall/scopes.py, vigie/declarations/scopes.py; both checked by
+    tests/oncall/test_at_arrival_rules.py), so the statement restates neither."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _at_arrival_sql(), {"declaration": declaration_id, "kind": kind, "reasons": reasons}
+        )
+        rows = cursor.fetchall()
+    arrival_fields = OnCallAtArrival._meta.concrete_fields
+    user_fields = User._meta.concrete_fields
+    n = len(arrival_fields)
+    arrivals = []
+    for row in rows:
+        if row[1] is None:
+            continue  # no arrival recorded: the row only says whether it was urgent
+        arrival = OnCallAtArrival.from_db(
+            DEFAULT_DB_ALIAS, [f.attname for f in arrival_fields], row[1 : 1 + n]
+        )
+        arrival.person = User.from_db(
+            DEFAULT_DB_ALIAS, [f.attname for f in user_fields], row[1 + n :]
+        )
+        arrivals.append(arrival)
+    return arrivals, bool(rows[0][0])

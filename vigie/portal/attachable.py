@@ -7,8 +7,11 @@ providers list as last published. The entry keeps that version, whatever comes a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import F
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -16,11 +19,13 @@ from django.utils.translation import gettext as _
 
 from vigie.cases.documents import Option
 from vigie.cases.models import TrackingKind
+from vigie.core.sql import col
 from vigie.directory.models import StructureKind
 from vigie.portal.models import (
     CompetenceLevel,
     DocumentKind,
     PublicationState,
+    ReflexSheet,
     Revision,
     RevisionState,
 )
@@ -45,6 +50,86 @@ def current_sheets() -> list[Revision]:
     )
 
 
+@dataclass(frozen=True)
+class Offered:
+    """What the tracking form shows of a version it offers (not its content)."""
+
+    pk: int
+    number: int | None
+    published_at: datetime | None
+    # The reflex sheet's (None for the providers list).
+    title: str = ""
+    audience: str = ""
+    structure_kind: str = ""
+    incident_type_id: int | None = None
+
+    def get_audience_display(self) -> str:
+        return _display(ReflexSheet, "audience", self.audience)
+
+    def get_structure_kind_display(self) -> str:
+        return _display(ReflexSheet, "structure_kind", self.structure_kind)
+
+
+def _display(model: Any, name: str, value: str) -> str:
+    # As Model.get_FOO_display: the choice's label, else the value itself.
+    return str(dict(model._meta.get_field(name).flatchoices).get(value, value))
+
+
+_OFFERED_SQL: str | None = None
+
+
+def _offered_sql() -> str:
+    """``current_sheets`` (by title) and ``current_providers`` in one fixed statement,
+    without the versions' content: rows of (part, Offered's fields)."""
+    global _OFFERED_SQL
+    if _OFFERED_SQL is None:
+        r, s = Revision._meta, ReflexSheet._meta
+        fields = f"r.{col(r, 'id')}, r.{col(r, 'number')}, r.{col(r, 'published_at')}"
+        _OFFERED_SQL = f"""
+            SELECT * FROM (
+                SELECT 0 AS part, {fields}, s.{col(s, "title")}, s.{col(s, "audience")},
+                       s.{col(s, "structure_kind")}, s.{col(s, "incident_type")}
+                  FROM "{r.db_table}" r
+                  JOIN "{s.db_table}" s ON s.{col(s, "id")} = r.{col(r, "sheet")}
+                 WHERE r.{col(r, "kind")} = %(sheet)s AND r.{col(r, "state")} = %(published)s
+                   AND s.{col(s, "state")} = %(sheet_published)s
+                   AND r.{col(r, "number")} = s.{col(s, "version")}
+                UNION ALL
+                (SELECT 1, {fields}, '', '', '', NULL
+                   FROM "{r.db_table}" r
+                  WHERE r.{col(r, "kind")} = %(providers)s AND r.{col(r, "state")} = %(published)s
+                  ORDER BY r.{col(r, "number")} DESC LIMIT 1)
+            ) offered
+            ORDER BY part, title
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+    return _OFFERED_SQL
+
+
+_MEMO = "_vigie_offered"
+
+
+def offered(case: Case) -> tuple[list[Offered], Offered | None]:
+    """The reflex sheets' current versions (by title) and the providers list's, for the
+    tracking form of ``case``'s page: read once per case object for both sources."""
+    memo = vars(case).get(_MEMO)
+    if memo is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _offered_sql(),
+                {
+                    "sheet": DocumentKind.REFLEX_SHEET.value,
+                    "providers": DocumentKind.PROVIDERS.value,
+                    "published": RevisionState.PUBLISHED.value,
+                    "sheet_published": PublicationState.PUBLISHED.value,
+                },
+            )
+            rows = cursor.fetchall()
+        sheets = [Offered(*row[1:]) for row in rows if row[0] == 0]
+        providers = next((Offered(*row[1:4]) for row in rows if row[0] == 1), None)
+        memo = vars(case)[_MEMO] = (sheets, providers)
+    return memo
+
+
 class ReflexSheetSource:
     kind = TrackingKind.REFLEX_SHEET.value
     required = True
@@ -59,24 +144,20 @@ class ReflexSheetSource:
         }
         others = _("Other reflex sheets")
 
-        def rank(version: Revision) -> tuple[int, int, int, str]:
-            sheet = version.sheet
-            assert sheet is not None
-            same_type = sheet.incident_type_id == (incident_type.pk if incident_type else None)
-            kind_fit = sheet.structure_kind in ("", structure_kind)
+        def rank(version: Offered) -> tuple[int, int, int, str]:
+            same_type = version.incident_type_id == (incident_type.pk if incident_type else None)
+            kind_fit = version.structure_kind in ("", structure_kind)
             return (
                 0 if same_type and kind_fit else 1,
-                0 if sheet.structure_kind == structure_kind else 1,
-                LEVELS.index(sheet.audience) if sheet.audience in LEVELS else len(LEVELS),
-                sheet.title,
+                0 if version.structure_kind == structure_kind else 1,
+                LEVELS.index(version.audience) if version.audience in LEVELS else len(LEVELS),
+                version.title,
             )
 
         options = []
-        for version in sorted(current_sheets(), key=rank):
-            sheet = version.sheet
-            assert sheet is not None
-            parts = [sheet.title, sheet.get_audience_display()]
-            parts.append(sheet.get_structure_kind_display() or _("every type of structure"))
+        for version in sorted(offered(case)[0], key=rank):
+            parts = [version.title, version.get_audience_display()]
+            parts.append(version.get_structure_kind_display() or _("every type of structure"))
             label = _("%(what)s (version %(n)s)") % {"what": " — ".join(parts), "n": version.number}
             options.append(
                 Option(
@@ -106,7 +187,7 @@ class ProvidersSource:
     prefix = "providers:"
 
     def options(self, case: Case) -> list[Option]:
-        version = current_providers()
+        version = offered(case)[1]
         if version is None or version.published_at is None:
             return []
         label = _("Referenced providers list, version %(n)s of %(date)s") % {

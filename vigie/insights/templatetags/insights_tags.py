@@ -20,7 +20,10 @@ register = template.Library()
 def case_insights(context: template.Context, case: Any) -> dict[str, Any]:
     request = context["request"]
     user = request.user
-    available = workflow.available_actions(scope_for(user), case)
+    # The case page worked out what this person may do now (once per request).
+    available = context.get("case_actions")
+    if available is None or context.get("case") is not case:
+        available = workflow.available_actions(scope_for(user), case)
     zone = structure_zone(case.structure)
     obligations = selectors.case_obligations(user, case)
     if "obligation" in available:
@@ -32,7 +35,7 @@ def case_insights(context: template.Context, case: Any) -> dict[str, Any]:
         "case": case,
         "zone": zone.key,
         "obligations": obligations,
-        "indicators": list(selectors.indicators_visible(user).filter(case=case)),
+        "indicators": selectors.case_indicators(user, case),
         "indicator_form": IndicatorForm() if "indicator" in available else None,
         "csrf_token": context.get("csrf_token"),
     }

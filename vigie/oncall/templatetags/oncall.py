@@ -11,7 +11,7 @@ from vigie.core.scoping import scope_for
 from vigie.declarations.models import Declaration, DeclarationRecipient, RecipientKind
 from vigie.oncall.scopes import ROTA_ROLES
 from vigie.oncall.selectors import oncall_at_arrival as arrivals_of
-from vigie.oncall.selectors import rota_board
+from vigie.oncall.selectors import oncall_at_arrival_of_readable, rota_board
 from vigie.oncall.services import OUT_OF_HOURS_URGENT
 
 register = template.Library()
@@ -26,6 +26,18 @@ def oncall_at_arrival(context: Any, declaration: Declaration) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not scope_for(user).has(*ROTA_ROLES) or declaration.is_draft:
         return {"show": False}
+    # The case page has just asked whether this reader reads the declaration: the rules
+    # of both reads below are that (and keeping the rota, checked above).
+    readable = (
+        context.get("declaration_readable") if context.get("declaration") is declaration else None
+    )
+    if readable is False:
+        return {"show": False}
+    if readable is True:
+        rows, urgent = oncall_at_arrival_of_readable(
+            declaration.pk, kind=RecipientKind.FSSI.value, reasons=[OUT_OF_HOURS_URGENT]
+        )
+        return {"show": bool(rows) or urgent, "rows": rows, "urgent": urgent}
     rows = arrivals_of(user, declaration.pk)
     urgent = (
         DeclarationRecipient.objects.visible_to(user)

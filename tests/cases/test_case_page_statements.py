@@ -1,0 +1,42 @@
+"""How many statements the case page costs (issue 18): an open case with its history
+(questions, tracking, agreements, handlers, vendors), read by the support cell's analyst.
+The case and everything hanging off it come in one statement (case_detail), who was on
+call at arrival in one, the tracking form's documents in one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.cases.test_case_detail_sql import cases  # noqa: F401 (fixture)
+from tests.factories import client_for
+from vigie.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+# Session, the user with their scope, the case with its lists, the clock's input and
+# whether its declaration may be read, similar incidents and their vendors in common,
+# the tracking form's documents, the unread notices, who was on call at arrival, the
+# attachments, whether the declaration may be completed, the SSI action plan, the
+# e-mails, the lessons learned. Closure's missing agreements come from the case's.
+BOUND = 13
+
+
+def test_the_case_page_reads_in_a_fixed_number_of_statements(
+    world: Any,
+    cases: list[Case],  # noqa: F811
+) -> None:
+    client = client_for(world.acss)
+    for case in cases:
+        client.get(f"/dossiers/{case.pk}/")  # warm: the first read of the session
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/dossiers/{case.pk}/")
+        assert response.status_code == 200
+        statements = [q["sql"][:120] for q in captured.captured_queries]
+        assert len(statements) <= BOUND, "\n".join(statements)
+        # No list of the case is read by a statement of its own.
+        for table in ("timelineevent", "question", "trackingentry", "casehandler"):
+            assert not any(q.startswith(f'SELECT "cases_{table}"') for q in statements)
