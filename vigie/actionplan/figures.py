@@ -428,13 +428,16 @@ class RegionStructures(Sequence[dict[str, Any]]):
         date and statuses by name as Python orders them ("r"), and the page ("p")."""
         columns = "id, finess, name, kind, town, start, statuses"
         sql = (
-            "SELECT 'g', NULL::bigint, NULL, NULL, kind, NULL, start, statuses, count(*) "  # noqa: S608
+            "SELECT 'g', NULL::bigint, NULL, NULL, kind, NULL, start, statuses, count(*) "
             "FROM ps GROUP BY kind, start, statuses "
-            f"UNION ALL SELECT 'r', {columns}, NULL FROM ("
-            f"  SELECT {columns}, row_number() OVER ("
+            # Ranked on the few columns the order needs, the rows joined after (sorting
+            # the whole rows cost a third more).
+            "UNION ALL SELECT 'r', ps.id, ps.finess, ps.name, ps.kind, ps.town, ps.start,"
+            " ps.statuses, NULL FROM ps JOIN ("
+            "  SELECT id, row_number() OVER ("
             '    PARTITION BY start, statuses ORDER BY name COLLATE "C", id'
             "  ) AS rank FROM ps"
-            ") r WHERE rank <= %s"
+            ") r ON r.id = ps.id WHERE r.rank <= %s"
         )
         params: list[Any] = [OVERDUE_LISTED]
         if page is not None:
