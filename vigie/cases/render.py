@@ -25,7 +25,7 @@ from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from vigie.core.timezones import zone_label
@@ -117,7 +117,7 @@ def moment_html_by_filters(at: Any, paris: Any, local: Any) -> SafeString:
 def declaration_sections(sections: Iterable[Any], heading_level: int = 2) -> SafeString:
     """declarations/includes/sections.html with ``editable=False``: every field of the
     declaration, step by step, read only."""
-    empty = f'<span class="vigie-empty">{e(_("Not filled in"))}</span>'
+    empty = f'<span class="vigie-empty">{_("Not filled in")}</span>'
     level = e(heading_level or 2)
     out = []
     for section in sections:
@@ -158,7 +158,7 @@ def timeline(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
         out.append("\n")
         if row.related:
             if related_label is None:
-                related_label = e(_("Related cases:"))
+                related_label = _("Related cases:")
             links = ", ".join(
                 f'<a href="{e(reverse("cases:detail", args=[other.pk]))}">{e(other.reference)}</a>'
                 for other in row.related
@@ -260,7 +260,7 @@ def questions(
         if evidence:
             out.append(
                 '<p class="fr-callout__title fr-h6" data-testid="evidence">'
-                f"{e(_('Request to preserve evidence'))}</p>"
+                f"{_('Request to preserve evidence')}</p>"
             )
         asked = _("Asked by %(who)s") % {"who": _name(question.asked_by)}
         out.append(
@@ -271,7 +271,7 @@ def questions(
         if question.answered_at:
             out.append(
                 '<div class="fr-mt-2w" data-testid="answer">\n'
-                f'<p class="fr-text--sm fr-mb-1w"><strong>{e(_("Answer"))}</strong> — '
+                f'<p class="fr-text--sm fr-mb-1w"><strong>{_("Answer")}</strong> — '
                 f"{_name(question.answered_by)}, "
                 f"{moment_html(question.answered_at, paris, local)}</p>\n"
                 f"<p>{lines(question.answer)}</p>\n</div>\n"
@@ -279,7 +279,7 @@ def questions(
         else:
             out.append(
                 '<p><span class="fr-badge fr-badge--sm fr-badge--warning"'
-                f' data-testid="unanswered">{e(_("Awaiting an answer"))}</span></p>\n'
+                f' data-testid="unanswered">{_("Awaiting an answer")}</span></p>\n'
             )
             if form:
                 url = reverse("cases:answer", args=[case_pk, question.pk])
@@ -287,7 +287,7 @@ def questions(
                     action_form(
                         form,
                         action=url,
-                        submit=_("Send the answer"),
+                        submit=safe(_("Send the answer")),
                         secondary=False,
                         csrf_token=csrf_token,
                     )
@@ -295,18 +295,17 @@ def questions(
             out.append("\n")
         out.append("</div>\n")
     if not out:
-        out.append(f"\n<p>{e(_('No question so far.'))}</p>\n")
+        out.append(f"\n<p>{_('No question so far.')}</p>\n")
     return safe("".join(out))
 
 
 def tracking(entries: list[Any], paris: Any, local: Any) -> SafeString:
     """The tracking sheet's table, or that it has no entry."""
     if not entries:
-        return safe(f"\n<p>{e(_('No entry so far.'))}</p>\n")
-    title = e(_("Tracking sheet"))
+        return safe(f"\n<p>{_('No entry so far.')}</p>\n")
+    title = _("Tracking sheet")
     heads = "".join(
-        f'\n<th scope="col">{e(label)}</th>'
-        for label in (_("Date"), _("Kind"), _("Details"), _("By"))
+        f'\n<th scope="col">{label}</th>' for label in (_("Date"), _("Kind"), _("Details"), _("By"))
     )
     out = [
         '\n<div class="fr-table fr-table--no-caption">\n<table data-testid="tracking-table">\n'
@@ -339,13 +338,13 @@ def handlers(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
     for row in rows:
         handler = row.handler
         if handler:
-            since = since or e(_("since"))
+            since = since or _("since")
             who = (
                 f'{_name(handler.user)}<br><span class="fr-text--sm">{since} '
                 f"{moment_html(handler.since, paris, local)}</span>\n"
             )
         else:
-            nobody = nobody or e(_("nobody yet"))
+            nobody = nobody or _("nobody yet")
             who = f'\n<span class="vigie-muted">{nobody}</span>'
         out.append(
             f'\n<li class="fr-mb-1w" data-testid="handler" data-party="{e(row.party)}">\n'
@@ -362,7 +361,7 @@ def deadlines(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
         late = deadline.overdue
         badge = ""
         if late:
-            overdue = overdue or e(_("Overdue"))
+            overdue = overdue or _("Overdue")
             badge = f' <span class="fr-badge fr-badge--sm fr-badge--error">{overdue}</span>'
         marked = ' data-overdue="true"' if late else ""
         due = moment_html(deadline.due_at, paris, local)
@@ -372,7 +371,7 @@ def deadlines(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
             f'<span class="fr-text--sm">{due}</span>\n</li>\n'
         )
     if not out:
-        return safe(f'\n<p class="fr-text--sm">{e(_("No deadline is running."))}</p>\n')
+        return safe(f'\n<p class="fr-text--sm">{_("No deadline is running.")}</p>\n')
     return safe(f'\n<ul class="fr-raw-list">{"".join(out)}\n</ul>\n')
 
 
@@ -393,7 +392,135 @@ def page_summary(*, actions: bool, task_a: bool) -> SafeString:
     ]
     return safe(
         "".join(
-            f'\n<li><a class="fr-summary__link" href="#{anchor}">{e(label)}</a></li>'
+            f'\n<li><a class="fr-summary__link" href="#{anchor}">{label}</a></li>'
             for anchor, label in links
         )
     )
+
+
+def keyfacts(
+    case: Any, declaration: Any, deadlines: list[Any], on_the_case: Any, paris: Any, local: Any
+) -> SafeString:
+    """The header's key facts: detected, care, urgent help, support mode, next deadline,
+    who is on it."""
+    detected = (
+        moment_html(declaration.detected_at, paris, local) if declaration.detected_at else "—"
+    )
+    care = e(declaration.get_care_impact_display() or "—")
+    if declaration.plan_blanc:
+        care += f" — {_('plan blanc triggered')}"
+    if declaration.urgent_help:
+        urgent = pgettext("urgent help", "Requested")
+    elif declaration.help_needed:
+        urgent = _("Help requested, not urgent")
+    else:
+        urgent = _("Not requested")
+    mode = case.get_support_mode_display()
+    mode = e(mode) if mode else _("Not chosen yet")
+    following = deadlines[0] if deadlines else None
+    if following:
+        overdue = ""
+        if following.overdue:
+            overdue = f'<span class="fr-badge fr-badge--sm fr-badge--error">{_("Overdue")}</span> '
+        after = (
+            f'<a href="#{e(following.anchor)}">{e(following.label)}</a><br>{overdue}'
+            f"{moment_html(following.due_at, paris, local)}"
+        )
+    elif case.is_closed:
+        after = _("None: the case is closed")
+    else:
+        after = _("None")
+    people = []
+    for row in on_the_case:
+        if row.handler:
+            people.append(f"{_name(row.handler.user)} ({e(row.label)})")
+        else:
+            nobody = _("%(party)s: nobody yet") % {"party": e(row.label)}
+            people.append(f'<span class="vigie-muted">{nobody}</span>')
+    return safe(
+        f"\n<div><dt>{_('Detected at')}</dt><dd>{detected}</dd></div>\n"
+        f'<div><dt>{_("Impact on care")}</dt><dd data-testid="fact-care">{care}</dd></div>\n'
+        f'<div><dt>{_("Urgent help")}</dt><dd data-testid="fact-urgent">{urgent}</dd></div>\n'
+        f'<div><dt>{_("Support mode")}</dt><dd data-testid="support-mode">{mode}</dd></div>\n'
+        f"<div><dt>{_('Next deadline')}</dt>\n"
+        f'<dd data-testid="next-deadline">{after}</dd></div>\n'
+        f"<div><dt>{_('Who is on it')}</dt>\n"
+        f'<dd data-testid="fact-handlers">{"<br>".join(people)}</dd></div>\n'
+    )
+
+
+def declaration_summary(declaration: Any, case: Any, paris: Any, local: Any) -> SafeString:
+    """The declaration's summary after who was on call: the declarant, what happened, what
+    the structure already did, the updates to the ARS."""
+    out = []
+    if declaration.declarant_name:
+        function = (
+            f", {e(declaration.declarant_function)}" if declaration.declarant_function else ""
+        )
+        phone = declaration.declarant_phone
+        phone = (
+            f'<br><a href="tel:{e(str(phone).replace(" ", ""))}">{e(phone)}</a>' if phone else ""
+        )
+        email = declaration.declarant_email
+        email = f'<br><a href="mailto:{e(email)}">{e(email)}</a>' if email else ""
+        out.append(
+            f"\n<dt>{_('Declarant')}</dt>\n"
+            f'<dd data-testid="declarant">{e(declaration.declarant_name)}{function}\n'
+            f"{phone}\n{email}</dd>\n"
+        )
+    out.append("\n")
+    if declaration.description:
+        out.append(
+            f"<dt>{_('Description')}</dt>"
+            f'<dd data-testid="description">{lines(declaration.description)}</dd>'
+        )
+    out.append("\n")
+    if declaration.sites_affected:
+        out.append(
+            f"<dt>{_('Sites and services affected')}</dt>"
+            f"<dd>{lines(declaration.sites_affected)}</dd>"
+        )
+    out.append("\n")
+    vendors = list(declaration.vendors.all())
+    software = declaration.software
+    if software or vendors or declaration.other_vendors:
+        names = ", ".join(e(vendor.name) for vendor in vendors)
+        if names and software:
+            names = f" — {names}"
+        others = f" — {e(declaration.other_vendors)}" if declaration.other_vendors else ""
+        out.append(
+            f"\n<dt>{_('Software and vendors')}</dt>\n"
+            f"<dd>{e(software) if software else ''}{names}{others}</dd>\n"
+        )
+    out.append("\n")
+    done = [
+        f"<li>{text}</li>"
+        for flag, text in [
+            (declaration.containment_done, _("Containment done")),
+            (declaration.isolation_done, _("Systems isolated")),
+            (declaration.complaint_filed, _("Complaint filed")),
+        ]
+        if flag
+    ]
+    if declaration.actions_taken:
+        done.append(f"<li>{lines(declaration.actions_taken)}</li>")
+    if done:
+        items = "\n".join(done)
+        out.append(
+            f"\n<dt>{_('Already done by the structure')}</dt>\n"
+            f'<dd><ul class="fr-mb-0">\n{items}\n</ul></dd>\n'
+        )
+    out.append("\n")
+    if case.last_ars_update_at:
+        out.append(
+            f"<dt>{_('Last update to the ARS')}</dt>"
+            f"<dd>{moment_html(case.last_ars_update_at, paris, local)}</dd>"
+        )
+    out.append("\n")
+    if case.ars_update_due_at and case.status == "to_process":
+        out.append(
+            f"<dt>{_('Next update to the ARS due')}</dt>"
+            f'<dd data-testid="ars-due">{moment_html(case.ars_update_due_at, paris, local)}</dd>'
+        )
+    out.append("\n")
+    return safe("".join(out))

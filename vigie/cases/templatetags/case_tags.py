@@ -97,3 +97,26 @@ def case_deadlines(context: template.Context, rows: Any) -> SafeString:
 def case_page_summary(panel: Any, unanswered: Any, elsewhere: Any, task_a: Any) -> SafeString:
     """The links of "On this page" (to the actions when the panel shows)."""
     return render.page_summary(actions=bool(panel or unanswered or elsewhere), task_a=bool(task_a))
+
+
+@register.simple_tag(takes_context=True)
+def case_keyfacts(
+    context: template.Context, case: Any, declaration: Any, deadlines: Any, on_the_case: Any
+) -> SafeString:
+    """The header's key facts."""
+    return render.keyfacts(
+        case,
+        declaration,
+        deadlines,
+        on_the_case,
+        context.get("paris_tz"),
+        context.get("structure_tz"),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def case_declaration_summary(context: template.Context, declaration: Any, case: Any) -> SafeString:
+    """The declaration's summary after who was on call."""
+    return render.declaration_summary(
+        declaration, case, context.get("paris_tz"), context.get("structure_tz")
+    )
