@@ -187,3 +187,51 @@ def test_values_kept_as_they_are_are_those_django_prepares(
     assert kinds["Declaration.help_needed"] is bool and kinds["Case.declaration"] is int
     assert kinds["OutgoingEmail.to"] is None and kinds["Declaration.draft_data"] is None
     assert kinds["Declaration.updated_at"] is None  # auto_now: pre_save sets it
+
+
+def test_the_update_is_the_one_django_compiles(
+    world: Any, make_declaration: Any, monkeypatch: Any
+) -> None:
+    """save_sql's statement written once: the compiler's text and values, but for a NULL
+    bound where the compiler writes it out (the same row either way)."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from vigie.declarations.services import SUBMISSION_FIELDS
+
+    declaration = make_declaration(world.lyon, world.declarant_lyon)
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)  # updated_at: the same both times
+    declaration.submitted_at = declaration.completed_at = moment
+    declaration.submitted_by = world.declarant_lyon
+    declaration.draft_data = {"é": ["x", 1]}
+    fields = ("status", *SUBMISSION_FIELDS)
+
+    def both(**expressions: Any) -> tuple[Any, Any]:
+        sql, params = batch.save_sql(declaration, fields, **expressions)
+        meta = Declaration._meta
+        values = [
+            (
+                f,
+                None,
+                expressions[f.name] if f.name in expressions else f.pre_save(declaration, False),
+            )
+            for f in meta.local_concrete_fields
+            if not f.primary_key
+            and (f.name in fields or f.name in expressions or f.name == "updated_at")
+        ]
+        return (sql, params), batch.update_compiled(declaration, values, connection)
+
+    (sql, params), (django_sql, django_params) = both(reference=RawSQL("%s || 'x'", ["SSI"]))
+    assert sql == django_sql
+    assert [getattr(p, "obj", p) for p in params] == [getattr(p, "obj", p) for p in django_params]
+    # A NULL: bound here, written out by the compiler; the row is the same.
+    declaration.completed_at = None
+    (sql, params), (django_sql, django_params) = both()
+    assert sql != django_sql and None in params
+    rows = []
+    for statement, values in ((sql, params), (django_sql, django_params)):
+        with connection.cursor() as cursor:
+            cursor.execute(statement, values)
+        rows.append(model_to_dict(Declaration.objects.get(pk=declaration.pk)))
+    assert rows[0] == rows[1] and rows[0]["completed_at"] is None

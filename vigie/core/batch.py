@@ -28,6 +28,7 @@ from django.db.models import (
     TextField,
 )
 from django.db.models.constants import OnConflict
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import InsertQuery, UpdateQuery
 from psycopg.types.json import Jsonb
@@ -332,8 +333,58 @@ def save_sql(
         and (wanted is None or field.name in wanted or getattr(field, "auto_now", False))
     ]
     connection = connections[DEFAULT_DB_ALIAS]
+    written = _update_sql(instance, values, connection)
+    if written is not None:
+        return written
+    return update_compiled(instance, values, connection)
+
+
+def update_compiled(instance: Model, values: list[Any], connection: Any) -> tuple[str, list[Any]]:
+    """Django's UPDATE of ``values`` ((field, None, value) as UpdateQuery takes them) on
+    ``instance``'s row."""
     query = UpdateQuery(type(instance))
     query.add_update_fields(values)
     query.add_q(Q(pk=instance.pk))
     sql, params = query.get_compiler(connection=connection).as_sql()
     return sql, list(params)
+
+
+_UPDATE_SQL: dict[tuple[Any, ...], str] = {}
+
+
+def _update_sql(
+    instance: Model, values: list[Any], connection: Any
+) -> tuple[str, list[Any]] | None:
+    """What ``update_compiled`` sends, from a statement written once per model, columns
+    and raw expressions (compiling it cost more than running it), each value prepared as
+    the compiler prepares it (``get_db_prep_save``); a NULL is bound where the compiler
+    writes it out. None for anything the compiler would treat otherwise (expressions
+    other than RawSQL, fields with their own placeholder, model instances)."""
+    assignments: list[str] = []
+    params: list[Any] = []
+    for field, _model, value in values:
+        if hasattr(field, "get_placeholder"):
+            return None
+        if isinstance(value, RawSQL):
+            assignments.append(f"({value.sql})")
+            params.extend(value.params)
+            continue
+        if hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save"):
+            return None
+        prepared = field.get_db_prep_save(value, connection)
+        if hasattr(prepared, "as_sql"):
+            return None
+        assignments.append("%s")
+        params.append(prepared)
+    meta = instance._meta
+    key = (type(instance), connection.alias, *(f.column for f, _m, _v in values), *assignments)
+    if key not in _UPDATE_SQL:
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        sets = ", ".join(
+            f"{quote(field.column)} = {assignment}"
+            for (field, _m, _v), assignment in zip(values, assignments, strict=True)
+        )
+        _UPDATE_SQL[key] = f"UPDATE {table} SET {sets} WHERE {table}.{quote(meta.pk.column)} = %s"  # noqa: S608 (identifiers from the models' metadata; values bound)
+    params.append(meta.pk.get_db_prep_value(instance.pk, connection))
+    return _UPDATE_SQL[key], params

@@ -595,7 +595,7 @@ def _route_messages(declaration: Declaration, routes: list[Route]) -> Messages:
     context: dict[str, Any] = {
         "declaration": declaration,
         "structure": declaration.structure,
-        "url": declaration_url(declaration),
+        "url": settings.SITE_URL + url,  # declaration_url(declaration)
     }
     subject = None
     if any(not route.notice_only for route in routes):
@@ -670,6 +670,7 @@ def _submission_messages(declaration: Declaration, routes: list[Route], by: User
         {"label": _recipient_label(route), "reasons": reason_labels(route.reasons)}
         for route in routes
     ]
+    path = reverse("declarations:detail", args=[declaration.pk])
     emails.append(
         email_build(
             to=[declaration.declarant_email, by.email],
@@ -677,7 +678,7 @@ def _submission_messages(declaration: Declaration, routes: list[Route], by: User
             context={
                 "declaration": declaration,
                 "structure": declaration.structure,
-                "url": declaration_url(declaration),
+                "url": settings.SITE_URL + path,  # declaration_url(declaration)
                 "alerted": alerted,
             },
             topic=topic,
@@ -689,7 +690,7 @@ def _submission_messages(declaration: Declaration, routes: list[Route], by: User
         title=_("Declaration %(reference)s received") % {"reference": declaration.reference},
         body=_("Entities alerted: %(entities)s")
         % {"entities": ", ".join(item["label"] for item in alerted)},  # type: ignore[misc]
-        url=reverse("declarations:detail", args=[declaration.pk]),
+        url=path,
         topic=topic,
     )
     return emails, notices
