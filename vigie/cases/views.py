@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,7 +44,9 @@ from vigie.cases.forms import (
     TrackForm,
 )
 from vigie.cases.models import Case, CaseStatus, Outcome, Party, Question, TrackingKind
+from vigie.cases.queue_rows import queue_rows
 from vigie.cases.scopes import Level, case_level
+from vigie.core.dsfr_render import LEAN_RENDERER
 from vigie.core.forms import form_add_service_errors
 from vigie.core.scoping import Scope, scope_for
 from vigie.declarations import selectors as declaration_selectors
@@ -83,6 +86,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         user=request.user,
         with_region=scope.is_national or len(scope.ars_region_ids) > 1,
         staff=staff,
+        renderer=LEAN_RENDERER,
     )
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -107,6 +111,9 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         queue.cases = queue.cases.none()
         count = 0
     page = CountedPaginator(queue.cases, 25, count=count).get_page(request.GET.get("page"))
+    # The page's cases, read with what their rows show (one statement), when there are any.
+    cases = cast("QuerySet[Case]", page.object_list)
+    page.object_list = queue_rows(cases, with_handlers=staff) if count else []
     tabs = []
     for value in selectors.QUEUE_STATUSES:
         params = request.GET.copy()
