@@ -352,3 +352,28 @@ def test_the_case_page_is_its_reference_template(world: Any, make_case: Any) -> 
                 assert tree == expected, (role, case.pk, url)
                 compared += 1
     assert compared >= 14
+
+
+@pytest.mark.django_db
+def test_the_case_page_draws_few_nodes_of_its_own_template(world: Any, make_case: Any) -> None:
+    """The loops stay in Python: cases/detail.html itself draws about a hundred nodes
+    whatever the case holds (it drew some 480 for a worked case, growing with each event,
+    question, entry and form)."""
+    from django.template import base
+
+    from tests.factories import client_for
+
+    case = worked_case(world, make_case)
+    drawn: list[str] = []
+    real = base.Node.render_annotated
+
+    def counted(node: Any, context: Any) -> Any:
+        origin = getattr(node, "origin", None)
+        drawn.append(getattr(origin, "template_name", "") or "")
+        return real(node, context)
+
+    with mock.patch.object(base.Node, "render_annotated", counted):
+        response = client_for(world.acss).get(f"/dossiers/{case.pk}/")
+    assert response.status_code == 200
+    own = drawn.count("cases/detail.html")
+    assert 50 < own <= 130, own
