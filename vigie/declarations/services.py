@@ -22,6 +22,7 @@ from vigie.core.batch import insert_together, insert_unless_conflict, save_sql
 from vigie.core.scoping import scope_for
 from vigie.core.sql import col
 from vigie.declarations.attachments import check_upload, upload_store
+from vigie.declarations.emails import acknowledgement_body, acknowledgement_subject, routed_body
 from vigie.declarations.models import (
     Attachment,
     Declaration,
@@ -639,6 +640,7 @@ def _route_messages(declaration: Declaration, routes: list[Route]) -> Messages:
                 topic=topic,
                 purpose=f"routed:{route.kind}",
                 subject=subject,
+                body=routed_body(context["facts"], route_context["reasons"], route_context["url"]),
             )
         )
         notices += notifications_build(
@@ -675,14 +677,18 @@ def _submission_messages(declaration: Declaration, routes: list[Route], by: User
         email_build(
             to=[declaration.declarant_email, by.email],
             template="declarations/email/acknowledgement",
-            context={
-                "declaration": declaration,
-                "structure": declaration.structure,
-                "url": settings.SITE_URL + path,  # declaration_url(declaration)
-                "alerted": alerted,
-            },
+            context={},
             topic=topic,
             purpose="acknowledgement",
+            # The text of the template (acknowledgement.txt, _subject.txt), in Python.
+            subject=acknowledgement_subject(declaration.reference),
+            body=acknowledgement_body(
+                reference=declaration.reference,
+                structure=declaration.structure.name,
+                urgent=bool(declaration.urgent_help),
+                alerted=alerted,
+                url=settings.SITE_URL + path,  # declaration_url(declaration)
+            ),
         )
     )
     notices += notifications_build(

@@ -31,12 +31,14 @@ def email_build(
     topic: str = "",
     purpose: str = "",
     subject: str | None = None,
+    body: str | None = None,
 ) -> OutgoingEmail | None:
     """Render ``template`` (``<template>_subject.txt`` and ``<template>.txt``) into an
     outbox row, not saved yet: the caller writes it in its transaction (several rows at
     once, with vigie.core.batch.insert_together) and hands it to the worker once that
     has committed (``emails_dispatch`` on commit). ``subject``: what ``email_subject``
-    gave for this template and context, when several messages share it.
+    gave for this template and context, when several messages share it; ``body``: the
+    text of ``<template>.txt`` for this context, when the caller writes it itself.
 
     Returns None when there is nobody to write to."""
     recipients = sorted({address.strip().lower() for address in to if address and address.strip()})
@@ -44,7 +46,8 @@ def email_build(
         return None
     if subject is None:
         subject = email_subject(template, context)
-    body = render_to_string(f"{template}.txt", dict(context))
+    if body is None:
+        body = render_to_string(f"{template}.txt", dict(context))
     return OutgoingEmail(
         to=recipients, subject=subject[:255], body=body, topic=topic, purpose=purpose
     )
