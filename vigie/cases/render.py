@@ -28,6 +28,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.html, small
 from vigie.core.timezones import zone_label
 
 PARIS_KEY = "Europe/Paris"
@@ -523,4 +524,23 @@ def declaration_summary(declaration: Any, case: Any, paris: Any, local: Any) -> 
             f'<dd data-testid="ars-due">{moment_html(case.ars_update_due_at, paris, local)}</dd>'
         )
     out.append("\n")
+    return safe("".join(out))
+
+
+def similar(items: Iterable[Any]) -> SafeString:
+    """The similar incidents in progress (task A): each case, its structure, its status and
+    why it is similar."""
+    out = []
+    for item in items:
+        case = item.case
+        structure = case.structure
+        url = reverse("cases:detail", args=[case.pk])
+        reasons = "; ".join(e(reason) for reason in item.reasons)
+        out.append(
+            '\n<li data-testid="similar">\n'
+            f'<a href="{e(url)}">{e(case.reference)}</a>\n'
+            f"— {e(structure.name)} ({e(structure.departement)})\n"
+            f"{_status_badge(case.status, case.get_status_display())}\n"
+            f'<br><span class="fr-text--sm">{reasons}</span>\n</li>\n'
+        )
     return safe("".join(out))

@@ -120,3 +120,9 @@ def case_declaration_summary(context: template.Context, declaration: Any, case: 
     return render.declaration_summary(
         declaration, case, context.get("paris_tz"), context.get("structure_tz")
     )
+
+
+@register.simple_tag
+def case_similar(items: Any) -> SafeString:
+    """The similar incidents in progress (task A)."""
+    return render.similar(items)
