@@ -79,20 +79,9 @@ def _save(case: Case) -> None:
     case.save()
 
 
-def _event(
-    case: Case,
-    by: User | None,
-    kind: str,
-    *,
-    reason: str = "",
-    from_status: str = "",
-    to_status: str = "",
-    at: datetime | None = None,
-    **data: Any,
-) -> TimelineEvent:
-    event = _event_row(
-        case, by, kind, reason=reason, from_status=from_status, to_status=to_status, at=at, **data
-    )
+def _event(case: Case, by: User | None, kind: str, **fields: Any) -> TimelineEvent:
+    """The event ``_event_row`` builds, written."""
+    event = _event_row(case, by, kind, **fields)
     event.save(force_insert=True)
     return event
 
