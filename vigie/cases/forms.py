@@ -3,9 +3,11 @@ the rules. Messages the services also give reuse the services' wording."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django import forms
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
@@ -22,6 +24,7 @@ from vigie.cases.models import (
 )
 from vigie.cases.selectors import ALL, OPEN, SORTS
 from vigie.core.dsfr_render import LEAN_RENDERER
+from vigie.core.sql import col
 from vigie.declarations.models import IncidentType
 from vigie.directory.models import Region, StructureKind
 
@@ -234,6 +237,33 @@ SORT_LABELS = {
 assert set(SORT_LABELS) == set(SORTS)
 
 
+@cache
+def _choices_sql() -> str:
+    region, kind = Region._meta, IncidentType._meta
+    return (
+        f"SELECT 0, {col(region, 'code')}, {col(region, 'name')}, 0, {col(region, 'code')} "  # noqa: S608 (tables and columns from the models' metadata)
+        f'FROM "{region.db_table}" WHERE %s '
+        f"UNION ALL SELECT 1, {col(kind, 'code')}, {col(kind, 'label')}, "
+        f'{col(kind, "position")}, {col(kind, "label")} FROM "{kind.db_table}" '
+        "ORDER BY 1, 4, 5"
+    )
+
+
+def queue_filter_choices(
+    with_region: bool,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The regions (by code) and the incident types (by position, then label) the queue's
+    filters offer, in one statement. The typology is public reference data: its scope
+    rule lets everyone read every type (tests/cases/test_queue_filters.py holds this to
+    ``IncidentType.objects.visible_to`` for every role)."""
+    lists: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
+    with connection.cursor() as cursor:
+        cursor.execute(_choices_sql(), [with_region])
+        for which, code, label, _position, _sort in cursor.fetchall():
+            lists[which].append((code, label))
+    return lists
+
+
 class QueueFilterForm(DsfrBaseForm):
     status = forms.ChoiceField(
         required=False,
@@ -262,13 +292,11 @@ class QueueFilterForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         if not staff:  # a structure's people are never "on" a case: it is theirs
             del self.fields["mine"], self.fields["unhandled"]
+        regions, incident_types = queue_filter_choices(with_region)
         region: Any = self.fields["region"]
         if with_region:
-            region.choices = [("", _("All regions")), *Region.objects.values_list("code", "name")]
+            region.choices = [("", _("All regions")), *regions]
         else:
             del self.fields["region"]
         incident_type: Any = self.fields["incident_type"]
-        incident_type.choices = [
-            ("", _("All incident types")),
-            *IncidentType.objects.visible_to(user).values_list("code", "label"),
-        ]
+        incident_type.choices = [("", _("All incident types")), *incident_types]
