@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 # read, its lists and the clock's input, similar incidents and their vendors in common,
 # the tracking form's documents, the unread notices, who was on call at arrival, the
 # attachments, whether the declaration may be completed, the SSI action plan, the
-# e-mails, the lessons learned (closed cases only). Closure's missing agreements come from the case's.
+# e-mails, the lessons learned (closed cases only). Closure's missing agreements come
+# from the case's.
 BOUND = 14
 
 
