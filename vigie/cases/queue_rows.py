@@ -12,7 +12,6 @@ for byte (tests/cases/test_queue_rows.py compares it with the template and its b
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -24,11 +23,11 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from vigie.cases.models import Case, CaseHandler, CaseStatus, Criticity, Party
+from vigie.core.dsfr_render import e
 from vigie.core.sql import col
 from vigie.declarations.models import Declaration, IncidentType
 from vigie.directory.models import Departement, Region, Structure, User
@@ -184,13 +183,6 @@ def queue_rows(cases: QuerySet[Case], *, with_handlers: bool) -> list[QueueRow]:
 # --- the rows' markup ----------------------------------------------------------------------
 # Each piece says which template it stands for; tests/cases/test_queue_rows.py renders the
 # template and its includes for the same cases and compares.
-
-
-def e(value: Any) -> str:
-    """``{{ value }}``: Django's escape (html.escape) straight away for plain text."""
-    if type(value) is str:
-        return html.escape(value)
-    return str(conditional_escape(value))
 
 
 # Django's date format characters that strftime writes alike (zero-padded numbers).

@@ -22,21 +22,17 @@ from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils.dates import MONTHS
 from django.utils.formats import get_format
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.html, small
+from vigie.core.dsfr_render import e
 from vigie.core.timezones import zone_label
 
 PARIS_KEY = "Europe/Paris"
-
-
-def e(value: Any) -> str:
-    """``{{ value }}``: escaped unless already safe."""
-    return str(conditional_escape(value))
 
 
 def lines(value: Any) -> str:

@@ -12,6 +12,7 @@ Use it in a form class: ``default_renderer = LEAN_RENDERER``.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,10 @@ from dsfr.utils import dsfr_input_class_attr
 
 
 def e(value: Any) -> str:
-    """``{{ value }}``: escaped unless already safe."""
+    """``{{ value }}``: escaped unless already safe (plain text by html.escape straight
+    away, which is what Django's escape does, without its lazy-text wrapper)."""
+    if type(value) is str:
+        return html.escape(value)
     return str(conditional_escape(value))
 
 
