@@ -7,19 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.db.models import Prefetch
 from django.template import engines
 from django.test.utils import CaptureQueriesContext
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from tests.factories import client_for
 from vigie.cases import selectors
 from vigie.cases.models import Case, CaseHandler, CaseStatus, Criticity
-from vigie.cases.queue_rows import _strftime_format, queue_rows, queue_rows_html
+from vigie.cases.queue_rows import queue_rows, queue_rows_html
 from vigie.cases.services import case_take
 from vigie.declarations.models import Declaration
 
@@ -164,13 +163,3 @@ def test_each_tab_counts_its_status(world: Any, varied: list[Case], who: str) ->
         for status in CaseStatus.values:
             assert queue.counts[status] == visible.filter(status=status).count(), (status, q)
         assert queue.counts[selectors.ALL] == visible.count()
-
-
-@pytest.mark.parametrize("fmt", ["d/m/Y H:i", "Y-m-d H:i:s", "d.m.y", "H\\hi", "m/d/Y P", "j N Y"])
-def test_dates_written_by_strftime_are_djangos(fmt: str) -> None:
-    strftime = _strftime_format(fmt)
-    assert (strftime is None) == (fmt in ("H\\hi", "m/d/Y P", "j N Y"))
-    for at in (timezone.now(), timezone.now().replace(month=1, day=2, hour=3, minute=4)):
-        local = at.astimezone(ZoneInfo("Indian/Reunion"))
-        if strftime is not None:
-            assert local.strftime(strftime) == dateformat.format(local, fmt)

@@ -21,12 +21,13 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from vigie.cases.models import Case, CaseHandler, CaseStatus, Criticity, Party
+from vigie.core.dates import date_text
 from vigie.core.dsfr_render import e
 from vigie.core.sql import col
 from vigie.declarations.models import Declaration, IncidentType
@@ -185,24 +186,6 @@ def queue_rows(cases: QuerySet[Case], *, with_handlers: bool) -> list[QueueRow]:
 # template and its includes for the same cases and compares.
 
 
-# Django's date format characters that strftime writes alike (zero-padded numbers).
-_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "H": "%H", "i": "%M", "s": "%S", "y": "%y"}
-
-
-def _strftime_format(django_format: str) -> str | None:
-    """``django_format`` as a strftime format, when it only uses the characters above
-    (else None: django.utils.dateformat formats it)."""
-    out = []
-    for char in django_format:
-        if char in _STRFTIME:
-            out.append(_STRFTIME[char])
-        elif char.isalpha() or char == "\\":
-            return None
-        else:
-            out.append("%%" if char == "%" else char)
-    return "".join(out)
-
-
 _STATUS_CLASSES = {
     CaseStatus.AWAITING_QUALIFICATION.value: " fr-badge--new",
     CaseStatus.TO_PROCESS.value: " fr-badge--info",
@@ -224,7 +207,6 @@ class _Page:
 
     def __init__(self) -> None:
         self.short_datetime = get_format("SHORT_DATETIME_FORMAT")
-        self.short_strftime = _strftime_format(self.short_datetime)
         self.paris = ZoneInfo(PARIS)
         self.statuses = {value: _status_badge(value, label) for value, label in CaseStatus.choices}
         self.criticities = {value: e(label) for value, label in Criticity.choices}
@@ -262,10 +244,7 @@ class _Page:
 
     def moment(self, at: datetime, zone: Any) -> str:
         """``at|timezone:zone|date:"SHORT_DATETIME_FORMAT"``."""
-        local = at.astimezone(zone)
-        if self.short_strftime is not None:
-            return e(local.strftime(self.short_strftime))
-        return e(dateformat.format(local, self.short_datetime))
+        return e(date_text(at.astimezone(zone), self.short_datetime))
 
     def urgency(self, row: QueueRow) -> str:
         if row.is_closed:

@@ -20,7 +20,6 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
-from django.utils.dates import MONTHS
 from django.utils.formats import get_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +28,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.html, small
+from vigie.core.dates import date_text
 from vigie.core.dsfr_render import e
 from vigie.core.timezones import zone_label
 
@@ -45,17 +45,15 @@ def safe(html: str) -> SafeString:
     return mark_safe(html)  # noqa: S308
 
 
-# Dates written here rather than by the date filter (same text, tested): the case page
-# shows some forty moments, and the filter parses its format and looks up the language
-# for each. The words are read once per language (and zone) from the catalogue.
-_FAST_FORMATS = {"j F Y H:i"}
-Words = tuple[str, tuple[str, ...], tuple[str, str] | None]
+# Dates written by vigie/core/dates.py rather than by the date filter (same text, tested):
+# the case page shows some forty moments. The words are read once per language (and zone).
+Words = tuple[str, tuple[str, str] | None]
 _words: dict[tuple[str | None, str], Words] = {}
 
 
 def _words_for(local: Any) -> Words:
-    """The datetime format, the month names and the local time's suffix (empty for Paris),
-    in the active language: the suffix's halves go either side of the local time."""
+    """The datetime format and the local time's suffix (empty for Paris), in the active
+    language: the suffix's halves go either side of the local time."""
     key = (get_language(), str(local))
     words = _words.get(key)
     if words is None:
@@ -64,31 +62,27 @@ def _words_for(local: Any) -> Words:
             # As {% blocktranslate %}: the translation as is, the zone's name escaped.
             zone = _("structure's local time, %(tz)s") % {"tz": escape(zone_label(local))}
             suffix = (f" ({escape(_('Paris time'))}) — ", f" ({zone})")
-        months = tuple(str(MONTHS[n]) for n in range(1, 13))
-        words = _words[key] = (get_format("DATETIME_FORMAT"), months, suffix)
+        words = _words[key] = (get_format("DATETIME_FORMAT"), suffix)
     return words
 
 
-def _datetime_text(value: Any, fmt: str, months: tuple[str, ...]) -> str:
+def _datetime_text(value: Any, fmt: str) -> str:
     """``value|date:"DATETIME_FORMAT"``, escaped; ``fmt`` is that format."""
-    if fmt in _FAST_FORMATS:
-        month = months[value.month - 1]
-        return escape(f"{value.day} {month} {value.year:04d} {value.hour:02d}:{value.minute:02d}")
-    return escape(date_filter(value, "DATETIME_FORMAT"))
+    return escape(date_text(value, fmt))
 
 
 def moment_html(at: Any, paris: Any, local: Any) -> SafeString:
     """In Python rather than an included template: the case page shows dozens of them."""
     if not isinstance(at, datetime) or paris != PARIS_KEY or not isinstance(local, str):
         return moment_html_by_filters(at, paris, local)
-    fmt, months, suffix = _words_for(local)
+    fmt, suffix = _words_for(local)
     html = (
         f'<time datetime="{escape(template_localtime(at).isoformat())}">'
-        f"{_datetime_text(do_timezone(at, paris), fmt, months)}</time>"
+        f"{_datetime_text(do_timezone(at, paris), fmt)}</time>"
     )
     if suffix is None:
         return safe(f"{html}\n")
-    text = _datetime_text(do_timezone(at, local), fmt, months)
+    text = _datetime_text(do_timezone(at, local), fmt)
     return safe(f"{html}{suffix[0]}{text}{suffix[1]}\n")
 
 
