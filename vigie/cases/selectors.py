@@ -38,6 +38,8 @@ from vigie.cases.models import (
     TrackingEntry,
 )
 from vigie.cases.scopes import children_of_read_cases
+from vigie.core.prepared import BIGINT_MAX, mark, prepared
+from vigie.core.scoping import scope_for
 from vigie.core.sql import col
 from vigie.declarations.models import Declaration, DeclarationRecipient
 from vigie.directory.models import Structure, User, Vendor
@@ -306,20 +308,29 @@ def case_detail(user: Any, pk: int, *, declaration_readable: bool = False) -> Ca
     ``declaration_readable``: whether the reader may also read the case's declaration
     (its own rule), asked by the same statement; the answer is ``DECLARATION_READABLE``
     on the case."""
-    annotations: dict[str, Any] = {}
-    if declaration_readable:
-        annotations[DECLARATION_READABLE] = Exists(
-            Declaration.objects.visible_to(user).filter(pk=OuterRef("declaration_id"))
+
+    def build() -> QuerySet[Case]:
+        annotations: dict[str, Any] = {}
+        if declaration_readable:
+            annotations[DECLARATION_READABLE] = Exists(
+                Declaration.objects.visible_to(user).filter(pk=OuterRef("declaration_id"))
+            )
+        return (
+            cases_visible(user)
+            .select_related("structure__departement__region", "declaration__incident_type")
+            .annotate(**annotations)
+            .filter(pk=mark(0))
         )
-    case = (
-        cases_visible(user)
-        .select_related("structure__departement__region", "declaration__incident_type")
-        .annotate(**annotations)
-        .filter(pk=pk)
-        .first()
-    )
-    if case is None:
+
+    # The rules are functions of the reader's scope: one statement per scope, compiled
+    # once by the ORM (vigie/core/prepared.py).
+    key = ("cases.case_detail", scope_for(user), declaration_readable)
+    if not 0 < pk <= BIGINT_MAX:
+        return None  # no such id (the ORM answers none without asking)
+    found = prepared(key, build).rows(pk)
+    if not found:
         return None
+    case = found[0]
     if case.declaration.structure_id == case.structure_id:
         # The declaration's sections read the same structure: share the loaded one.
         case.declaration.structure = case.structure

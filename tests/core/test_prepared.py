@@ -1,0 +1,141 @@
+"""Statements compiled once by the ORM (vigie/core/prepared.py): the rows are the ORM's,
+the marks are checked, and the case page's scoped read keyed by the reader's scope
+follows a change of rights at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db.models import Count, Exists, OuterRef, Q
+from django.test import Client
+from django.utils import timezone
+
+from tests.cases.test_case_detail_sql import values
+from tests.core.test_scope_sql import world_users
+from tests.factories import login_with_mfa
+from vigie.cases import selectors
+from vigie.cases.models import Case
+from vigie.core.prepared import Prepared, forget_prepared, mark, prepared
+from vigie.core.roles import Role
+from vigie.core.scoping import forget_scope
+from vigie.declarations.models import Declaration
+from vigie.directory.models import Membership, Structure, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_are_the_orms_rows_with_related_objects_and_annotations(world: Any) -> None:
+    def build() -> Any:
+        return (
+            Structure.objects.select_related("departement__region", "director")
+            .annotate(members=Count("memberships"))
+            .filter(Q(pk=mark(0)) | Q(director_id=mark(1)))
+            .order_by("pk")
+        )
+
+    statement = Prepared(build())
+    for structure in Structure.objects.all():
+        expected = list(
+            Structure.objects.select_related("departement__region", "director")
+            .annotate(members=Count("memberships"))
+            .filter(Q(pk=structure.pk) | Q(director_id=world.director_paris.pk))
+            .order_by("pk")
+        )
+        got = statement.rows(structure.pk, world.director_paris.pk)
+        assert [values(s) for s in got] == [values(s) for s in expected]
+        assert [(values(s.departement), values(s.departement.region)) for s in got] == [
+            (values(s.departement), values(s.departement.region)) for s in expected
+        ]
+        assert [values(s.director) for s in got] == [values(s.director) for s in expected]
+        assert [s.members for s in got] == [s.members for s in expected]
+    assert statement.rows(-1, -1) == []
+
+
+def test_marks_are_checked() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        Prepared(Structure.objects.filter(Q(pk=mark(0)) | Q(director_id=mark(0))))
+    with pytest.raises(ValueError, match="mark"):
+        Prepared(Structure.objects.filter(pk=mark(1)))
+    with pytest.raises(ValueError, match="prefetch"):
+        Prepared(Structure.objects.prefetch_related("memberships").filter(pk=mark(0)))
+    with pytest.raises(ValueError):
+        mark(8)
+    statement = Prepared(Structure.objects.filter(pk=mark(0)))
+    with pytest.raises(TypeError):
+        statement.rows()
+
+
+def test_a_rule_that_selects_nothing_reads_nothing(world: Any) -> None:
+    statement = Prepared(Case.objects.visible_to(world.admin).filter(pk=mark(0)))
+    assert statement.rows(1) == []
+
+
+def test_the_case_read_is_the_orms_for_every_reader(
+    world: Any, make_case: Callable[..., Case], make_user: Callable[..., User]
+) -> None:
+    world.declarant_military = make_user(Role.DECLARANT, structure=world.military)
+    cases = [
+        make_case(world.lyon, world.declarant_lyon),
+        make_case(world.military, world.declarant_military, care_impact="actual"),
+        make_case(world.reunion, world.declarant_reunion),
+    ]
+    forget_prepared()
+    read = 0
+    for name, user in world_users(world).items():
+        for case in cases:
+            for _round in range(2):  # compiled, then from the cache
+                fresh = User.objects.get(pk=user.pk)
+                fast = selectors.case_detail(fresh, case.pk, declaration_readable=True)
+                orm = (
+                    Case.objects.visible_to(fresh)
+                    .annotate(
+                        readable=Exists(
+                            Declaration.objects.visible_to(fresh).filter(
+                                pk=OuterRef("declaration_id")
+                            )
+                        )
+                    )
+                    .filter(pk=case.pk)
+                    .first()
+                )
+                assert (fast is None) == (orm is None), (name, case.reference)
+                if fast is None or orm is None:
+                    continue
+                read += 1
+                assert values(fast) == values(orm)
+                assert getattr(fast, selectors.DECLARATION_READABLE) == orm.readable, name
+    assert read >= 2 * len(cases)
+
+
+def test_a_right_taken_away_is_applied_at_the_next_request(
+    world: Any, make_case: Callable[..., Case]
+) -> None:
+    case = make_case(world.lyon, world.declarant_lyon)
+    client = login_with_mfa(Client(), world.member_lyon)
+    url = f"/dossiers/{case.pk}/"
+    assert client.get(url).status_code == 200
+    Membership.objects.filter(user=world.member_lyon).update(revoked_at=timezone.now())
+    forget_scope(world.member_lyon)
+    assert client.get(url).status_code == 404
+
+
+def test_an_id_out_of_range_is_not_found(world: Any) -> None:
+    client = login_with_mfa(Client(), world.acss)
+    assert client.get("/dossiers/99999999999999999999999/").status_code == 404
+    assert selectors.case_detail(world.acss, 2**63) is None
+
+
+def test_the_cache_keeps_one_statement_per_key() -> None:
+    forget_prepared()
+    built = []
+
+    def build() -> Any:
+        built.append(1)
+        return Structure.objects.filter(pk=mark(0))
+
+    first = prepared(("test", 1), build)
+    assert prepared(("test", 1), build) is first
+    assert prepared(("test", 2), build) is not first
+    assert len(built) == 2
