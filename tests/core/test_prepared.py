@@ -61,7 +61,7 @@ def test_marks_are_checked() -> None:
     with pytest.raises(ValueError, match="prefetch"):
         Prepared(Structure.objects.prefetch_related("memberships").filter(pk=mark(0)))
     with pytest.raises(ValueError):
-        mark(8)
+        mark(64)
     statement = Prepared(Structure.objects.filter(pk=mark(0)))
     with pytest.raises(TypeError):
         statement.rows()

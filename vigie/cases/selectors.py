@@ -14,7 +14,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -38,7 +37,7 @@ from vigie.cases.models import (
     TrackingEntry,
 )
 from vigie.cases.scopes import children_of_read_cases
-from vigie.core.prepared import BIGINT_MAX, mark, prepared
+from vigie.core.prepared import BIGINT_MAX, MARKS_MAX, Marks, Prepared, mark, prepared
 from vigie.core.scoping import scope_for
 from vigie.core.sql import col
 from vigie.declarations.models import Declaration, DeclarationRecipient
@@ -220,69 +219,102 @@ SIMILAR_MAX = 20
 
 def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
     """Other open cases the user may see with the same incident type, a shared vendor or
-    the same software, newest first, each with why it matched."""
+    the same software, newest first, each with why it matched.
+
+    The cases by the ORM's scoped statement, compiled once per reader's scope and shape
+    of the question (vigie/core/prepared.py); the vendors in common by a fixed one."""
     declaration = case.declaration
-    vendor_ids = {v.pk for v in declaration.vendors.all()}
+    vendor_ids = sorted({v.pk for v in declaration.vendors.all()})
     software = declaration.software.strip().lower()
-    # No join on the vendors (it would need a DISTINCT over every row): an EXISTS per
-    # candidate, so the newest open cases are read from the index until 20 match.
-    condition = Q(pk__in=[])
-    if declaration.incident_type_id:
-        condition |= Q(declaration__incident_type_id=declaration.incident_type_id)
-    if vendor_ids:
-        condition |= Q(
-            Exists(
-                Declaration.vendors.through.objects.filter(
-                    declaration_id=OuterRef("declaration_id"), vendor_id__in=vendor_ids
+    marks = Marks()
+    case_mark = marks.int(case.pk)
+    type_mark = marks.int(declaration.incident_type_id) if declaration.incident_type_id else None
+    software_mark = marks.text(software) if software else None
+    vendor_marks = [marks.int(vendor_id) for vendor_id in vendor_ids]
+
+    def build() -> QuerySet[Case]:
+        # No join on the vendors (it would need a DISTINCT over every row): an EXISTS per
+        # candidate, so the newest open cases are read from the index until 20 match.
+        condition = Q(pk__in=[])
+        if type_mark is not None:
+            condition |= Q(declaration__incident_type_id=type_mark)
+        if vendor_marks:
+            condition |= Q(
+                Exists(
+                    Declaration.vendors.through.objects.filter(
+                        declaration_id=OuterRef("declaration_id"), vendor_id__in=vendor_marks
+                    )
                 )
             )
-        )
-    if software:
-        condition |= Q(software_key=software)
-    matches = (
-        cases_visible(user)
-        .open()
-        .exclude(pk=case.pk)
-        .annotate(software_key=Lower(Trim("declaration__software")))
-        .filter(condition)
-        .select_related("structure__departement", "declaration")
-        # What the list shows and the reasons need: not the declarations' long texts.
-        .only(
-            "reference",
-            "status",
-            "opened_at",
-            "declaration__incident_type_id",
-            "declaration__software",
-            "structure__name",
-            "structure__departement__code",
-            "structure__departement__name",
-        )
-        .order_by("-opened_at", "-pk")
-    )
-    if vendor_ids:
-        # Only the vendors in common, for the reasons; none to read when this case has none.
-        matches = matches.prefetch_related(
-            Prefetch(
-                "declaration__vendors",
-                queryset=Vendor.objects.filter(pk__in=vendor_ids).order_by("name"),
+        if software_mark is not None:
+            condition |= Q(software_key=software_mark)
+        return (
+            cases_visible(user)
+            .open()
+            .exclude(pk=case_mark)
+            .annotate(software_key=Lower(Trim("declaration__software")))
+            .filter(condition)
+            .select_related("structure__departement", "declaration")
+            # What the list shows and the reasons need: not the declarations' long texts.
+            .only(
+                "reference",
+                "status",
+                "opened_at",
+                "declaration__incident_type_id",
+                "declaration__software",
+                "structure__name",
+                "structure__departement__code",
+                "structure__departement__name",
             )
+            .order_by("-opened_at", "-pk")[:SIMILAR_MAX]
         )
+
+    shape = (type_mark is not None, software_mark is not None, len(vendor_marks))
+    if len(marks.values) <= MARKS_MAX:
+        statement = prepared(("cases.similar", scope_for(user), shape), build)
+    else:  # more vendors than marks: compiled for this request only
+        statement = Prepared(build())
+    matches = statement.rows(*marks.values)
+    # Only the vendors in common, for the reasons; none to read when this case has none.
+    shared = _shared_vendors([m.declaration_id for m in matches], vendor_ids)
     similar = []
-    for other in matches[:SIMILAR_MAX]:
+    for other in matches:
         reasons = []
         if declaration.incident_type_id and (
             other.declaration.incident_type_id == declaration.incident_type_id
         ):
             reasons.append(_("same incident type (%(type)s)") % {"type": declaration.incident_type})
-        shared = [v.name for v in other.declaration.vendors.all()] if vendor_ids else []
-        if shared:
-            reasons.append(_("same vendor (%(vendors)s)") % {"vendors": ", ".join(shared)})
+        names = shared.get(other.declaration_id)
+        if names:
+            reasons.append(_("same vendor (%(vendors)s)") % {"vendors": ", ".join(names)})
         if software and other.declaration.software.strip().lower() == software:
             reasons.append(
                 _("same software (%(software)s)") % {"software": declaration.software.strip()}
             )
         similar.append(SimilarCase(case=other, reasons=reasons))
     return similar
+
+
+def _shared_vendors(declaration_ids: list[int], vendor_ids: list[int]) -> dict[int, list[str]]:
+    """The names of ``vendor_ids`` each declaration has, by name (vendors are public
+    reference data; the declarations are those of cases the reader may read)."""
+    if not declaration_ids or not vendor_ids:
+        return {}
+    through, vendor = Declaration.vendors.through._meta, Vendor._meta
+    link, linked = col(through, "declaration"), col(through, "vendor")
+    name = col(vendor, "name")
+    # Identifiers from the models' metadata, values as parameters.
+    sql = (
+        f'SELECT t.{link}, v.{name} FROM "{through.db_table}" t'  # noqa: S608
+        f' JOIN "{vendor.db_table}" v ON v.{col(vendor, "id")} = t.{linked}'
+        f" WHERE t.{link} = ANY(%s) AND t.{linked} = ANY(%s) ORDER BY v.{name}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [declaration_ids, vendor_ids])
+        shared: dict[int, list[str]] = {}
+        for declaration_id, name in cursor.fetchall():
+            shared.setdefault(declaration_id, []).append(name)
+    return shared
 
 
 def case_of_declaration(user: Any, declaration: Declaration) -> Case | None:

@@ -11,9 +11,9 @@ The key must hold everything the queryset depends on besides the marked values. 
 scoped read that is the reader's ``Scope`` (vigie/core/scoping.py): the rules are
 functions of the scope only, so the same scope compiles to the same statement. A rule or
 a filter that read the clock or the database while building the queryset could not be
-prepared this way. Marks are integers (ids): a mark given to a text column is compiled as
-text, not found, and the queryset refused, as is one whose marks are not each found
-exactly once.
+prepared this way. Marks are integers (``mark``, for ids) or texts (``text_mark``); an
+integer mark given to a text column is compiled as text, not found, and the queryset
+refused, as is one whose marks are not each found exactly once.
 """
 
 from __future__ import annotations
@@ -33,17 +33,54 @@ M = TypeVar("M", bound=models.Model)
 BIGINT_MAX = 2**63 - 1
 # Values no id takes (ids are positive): each stands for one value given at run time.
 _MARK_BASE = -1_987_650_000
-_MARKS = 8
+_MARKS = 64
+# How many values a prepared statement takes at most.
+MARKS_MAX = _MARKS
 # Statements kept per process: each reader's scope is a key, so this bounds memory
 # (a few kB each); past it the cache starts again empty.
 CACHE_SIZE = 2048
 
 
+# Text no one types (a NUL, which PostgreSQL text cannot hold): the same for text values.
+_TEXT_MARKS = {f"\x00vigie-mark-{index}\x00": index for index in range(_MARKS)}
+
+
 def mark(index: int) -> int:
-    """The placeholder for the ``index``-th value of a prepared statement."""
+    """The placeholder for the ``index``-th value of a prepared statement (an integer)."""
     if not 0 <= index < _MARKS:
         raise ValueError(f"a prepared statement takes at most {_MARKS} values")
     return _MARK_BASE - index
+
+
+def text_mark(index: int) -> str:
+    """The placeholder for the ``index``-th value of a prepared statement (a text)."""
+    mark(index)
+    return f"\x00vigie-mark-{index}\x00"
+
+
+class Marks:
+    """The values of one run, in order, and the mark that stands for each in the queryset:
+    ``marks.int(case.pk)`` gives ``mark(0)`` and remembers the id; ``marks.values`` is
+    what ``rows`` takes. Build the marks on every run, the queryset only when compiled."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def int(self, value: int) -> int:
+        self.values.append(value)
+        return mark(len(self.values) - 1)
+
+    def text(self, value: str) -> str:
+        self.values.append(value)
+        return text_mark(len(self.values) - 1)
+
+
+def _mark_index(value: Any) -> int | None:
+    if type(value) is int and _MARK_BASE - _MARKS < value <= _MARK_BASE:
+        return _MARK_BASE - value
+    if type(value) is str:
+        return _TEXT_MARKS.get(value)
+    return None
 
 
 class Prepared(Generic[M]):
@@ -72,8 +109,8 @@ class Prepared(Generic[M]):
         self.slots: list[tuple[int, int]] = []  # (position in params, index of the value)
         found = set()
         for position, value in enumerate(self.params):
-            if type(value) is int and _MARK_BASE - _MARKS < value <= _MARK_BASE:
-                index = _MARK_BASE - value
+            index = _mark_index(value)
+            if index is not None:
                 if index in found:
                     raise ValueError(f"mark({index}) appears twice in the statement")
                 found.add(index)
