@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.query import get_related_populators
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 M = TypeVar("M", bound=models.Model)
 
@@ -92,7 +92,9 @@ class Prepared(Generic[M]):
     """
 
     def __init__(self, queryset: models.QuerySet[M]) -> None:
-        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+        if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(
+            queryset, "_known_related_objects", {}
+        ):
             raise ValueError("prepared statements do not prefetch")
         if queryset._iterable_class is not models.query.ModelIterable:
             raise ValueError("prepared statements build model instances only")
