@@ -6,39 +6,38 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 
 from vigie.cases import workflow
 from vigie.core.scoping import scope_for
-from vigie.insights import selectors
+from vigie.insights import render, selectors
 from vigie.insights.clock import structure_zone
-from vigie.insights.forms import IndicatorForm, ObligationForm
 
 register = template.Library()
 
 
-@register.inclusion_tag("insights/includes/case_block.html", takes_context=True)
-def case_insights(context: template.Context, case: Any) -> dict[str, Any]:
-    request = context["request"]
-    user = request.user
+@register.simple_tag(takes_context=True)
+def case_insights(context: template.Context, case: Any) -> SafeString:
+    """The block, written by vigie/insights/render.py (its former template is
+    tests/insights/reference_templates/case_block.html)."""
+    user = context["request"].user
     # The case page worked out what this person may do now (once per request).
     available = context.get("case_actions")
     if available is None or context.get("case") is not case:
         available = workflow.available_actions(scope_for(user), case)
-    zone = structure_zone(case.structure)
     obligations = selectors.case_obligations(user, case)
     if "obligation" in available:
         for row in obligations:
             if row["status"] != "done":
-                row["form"] = ObligationForm(zone=zone, auto_id=f"id_{row['kind']}_%s")
-    return {
-        "request": request,
-        "case": case,
-        "zone": zone.key,
-        "obligations": obligations,
-        "indicators": selectors.case_indicators(user, case),
-        "indicator_form": IndicatorForm() if "indicator" in available else None,
-        "csrf_token": context.get("csrf_token"),
-    }
+                row["fields"] = render.blank_obligation_fields(row["kind"])
+    return render.case_block(
+        case_pk=case.pk,
+        zone=structure_zone(case.structure).key,
+        obligations=obligations,
+        indicators=selectors.case_indicators(user, case),
+        indicator_fields=render.blank_indicator_fields() if "indicator" in available else None,
+        csrf_token=context.get("csrf_token"),
+    )
 
 
 @register.simple_tag(takes_context=True)
