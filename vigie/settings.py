@@ -59,7 +59,13 @@ def database_from_url(url: str) -> dict[str, object]:
         "CONN_MAX_AGE": env_int("VIGIE_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         # A database that does not answer fails fast: the page says 503, the worker waits.
-        "OPTIONS": {"connect_timeout": env_int("VIGIE_DB_CONNECT_TIMEOUT", 5), **query},
+        # Prepared statements: only vigie.core.sql.planned_cursor's (Django's own cursors
+        # bind on the client and are never prepared); None turns them off in psycopg.
+        "OPTIONS": {
+            "connect_timeout": env_int("VIGIE_DB_CONNECT_TIMEOUT", 5),
+            "prepare_threshold": 5,
+            **query,
+        },
     }
 
 

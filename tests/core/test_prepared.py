@@ -139,3 +139,30 @@ def test_the_cache_keeps_one_statement_per_key() -> None:
     assert prepared(("test", 1), build) is first
     assert prepared(("test", 2), build) is not first
     assert len(built) == 2
+
+
+def test_planned_statements_are_prepared_once_and_counted_like_any_other() -> None:
+    from django.db import ProgrammingError, connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from vigie.core.sql import planned_cursor
+
+    sql = "SELECT %(n)s::int + 1 AS planned_test"
+    with CaptureQueriesContext(connection) as captured:
+        for n in (1, 2, 3):
+            with planned_cursor() as cursor:
+                cursor.execute(sql, {"n": n})
+                assert cursor.fetchone() == (n + 1,)
+    assert len(captured) == 3  # counted and logged as Django's own
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%planned_test%"],
+        )
+        assert cursor.fetchone() == (1,)  # parsed and planned once for the three runs
+    # Errors are Django's, and the connection goes on.
+    with pytest.raises(ProgrammingError), transaction.atomic(), planned_cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM directory_structure")
+    with planned_cursor() as cursor:
+        cursor.execute(sql, {"n": 5})
+        assert cursor.fetchone() == (6,)

@@ -39,7 +39,7 @@ from vigie.cases.models import (
 from vigie.cases.scopes import children_of_read_cases
 from vigie.core.prepared import BIGINT_MAX, MARKS_MAX, Marks, Prepared, mark, prepared
 from vigie.core.scoping import scope_for
-from vigie.core.sql import col
+from vigie.core.sql import col, planned_cursor
 from vigie.declarations.models import Declaration, DeclarationRecipient
 from vigie.directory.models import Structure, User, Vendor
 
@@ -366,7 +366,7 @@ def case_detail(user: Any, pk: int, *, declaration_readable: bool = False) -> Ca
     if case.declaration.structure_id == case.structure_id:
         # The declaration's sections read the same structure: share the loaded one.
         case.declaration.structure = case.structure
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         cursor.execute(_children_sql(), {"case": case.pk})
         (page_rows,) = cursor.fetchone()
     _children_attach(case, json.loads(page_rows))

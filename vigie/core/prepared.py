@@ -23,8 +23,10 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import models
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+
+from vigie.core.sql import planned_cursor
 
 M = TypeVar("M", bound=models.Model)
 
@@ -141,7 +143,7 @@ class Prepared(Generic[M]):
         params = list(self.params)
         for position, index in self.slots:
             params[position] = values[index]
-        with connections[self.db].cursor() as cursor:
+        with planned_cursor(self.db) as cursor:
             cursor.execute(self.sql, params)
             fetched: Sequence[Any] = cursor.fetchall()
         if self.converters:
