@@ -79,8 +79,8 @@ def test_the_case_block(world: Any, plan: Any, make_case: Any) -> None:
     render(world.ars_ara)  # the reader's scope, the case's declaration and structure
     with CaptureQueriesContext(connection) as captured:
         html = render(world.ars_ara)
-    # Whether the plan may be read, then the plan's measures as they stood: two statements.
-    assert len(captured.captured_queries) == 2
+    # Whether the plan may be read and the plan's measures as they stood: one statement.
+    assert len(captured.captured_queries) == 1
     assert 'data-testid="measures-at-incident"' in html
     assert html.count("data-measure=") == 19  # nothing recorded before the incident
     assert case_measures_not_done(world.ars_ara, case) is not None

@@ -30,7 +30,10 @@ NATIONAL_READERS = ("acss_analyst", "hfds")
 
 
 def plan_structure_filter(scope: Scope, prefix: str = "") -> Q | None:
-    """Q selecting the structures whose plan ``scope`` may read; None means all."""
+    """Q selecting the structures whose plan ``scope`` may read; None means all.
+
+    Restated in SQL by the case page's action plan block (vigie/actionplan/selectors.py
+    ``_not_done_sql``), held to this rule by tests/actionplan/test_at_incident_sql.py."""
     if not scope.is_authenticated:
         return Q(pk__in=[])
     if scope.has(*NATIONAL_READERS):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -23,10 +24,13 @@ from vigie.actionplan.models import (
     QuarterSnapshot,
     ReportRun,
     StructurePlan,
+    Theme,
 )
 from vigie.actionplan.scopes import plan_structure_filter
 from vigie.core.scoping import scope_for
-from vigie.directory.models import Region, Structure
+from vigie.core.sql import col
+from vigie.directory.models import Departement, Region, Structure, StructureKind
+from vigie.directory.scopes import structure_filter
 
 
 def assessment_event_model() -> Any:
@@ -259,10 +263,145 @@ def incident_moment(case: Any) -> datetime:
 
 
 def case_measures_not_done(user: Any, case: Any) -> list[NotDone] | None:
-    """For the case page: None when ``user`` may not read the structure's action plan."""
+    """None when ``user`` may not read the structure's action plan, else the measures not
+    done at the incident: the ORM's reads, which the case page's one statement
+    (``measures_not_done_rows``) answers for (tests/actionplan/test_at_incident_sql.py)."""
     if not structures_for_plan(user).filter(pk=case.structure_id).exists():
         return None
     return measures_not_done_at(case.structure, incident_moment(case))
+
+
+class NotDoneRow(NamedTuple):
+    """A measure not done at the incident, as the case page shows it."""
+
+    number: int
+    priority: int
+    theme: str  # the theme's code
+    title: str
+    status: str  # the status recorded at that moment
+    deadline: date
+    overdue: bool  # already past its deadline at that moment
+
+
+_NOT_DONE_SQL: str | None = None
+
+
+def _not_done_sql() -> str:
+    """``case_measures_not_done`` as one fixed statement, written once from the models'
+    tables (the ORM compiled its two statements, one with three subqueries, on every
+    request): the structure, if the reader may read its plan, joined to the measures of
+    the plan published last at the moment, each with ``measures_not_done_at``'s reads
+    (its status recorded last at the moment, whether it was achieved by then, the
+    structure's start date); no plan published by then: one row without a measure.
+
+    The rule is ``structures_for_plan``'s for that structure: an active structure the
+    reader sees (vigie/directory/scopes.py ``structure_filter``: every one, the military
+    hospitals for the defence chain, the ARS's region, one's own) whose plan they may read
+    (vigie/actionplan/scopes.py ``plan_structure_filter``: every one, one's own, the ARS's
+    region), with the parameters of ``_plan_rule_params``."""
+    global _NOT_DONE_SQL
+    if _NOT_DONE_SQL is None:
+        structure, departement = Structure._meta, Departement._meta
+        plan, theme, measure = Plan._meta, Theme._meta, Measure._meta
+        start, assessment = StructurePlan._meta, MeasureAssessment._meta
+        event = assessment_event_model()._meta
+        _NOT_DONE_SQL = f"""
+            SELECT m.{col(measure, "number")}, m.{col(measure, "priority")},
+                   t.{col(theme, "code")}, m.{col(measure, "title")},
+                   m.{col(measure, "deadline_months")},
+                   COALESCE((
+                       SELECT e.{col(event, "status")} FROM "{event.db_table}" e
+                        WHERE e.{col(event, "structure")} = s.{col(structure, "id")}
+                          AND e.{col(event, "measure")} = m.{col(measure, "id")}
+                          AND e.{col(event, "pgh_created_at")} <= %(moment)s
+                        ORDER BY e.{col(event, "pgh_created_at")} DESC,
+                                 e.{col(event, "pgh_id")} DESC
+                        LIMIT 1), %(not_started)s),
+                   EXISTS (
+                       SELECT 1 FROM "{assessment.db_table}" a
+                        WHERE a.{col(assessment, "structure")} = s.{col(structure, "id")}
+                          AND a.{col(assessment, "measure")} = m.{col(measure, "id")}
+                          AND a.{col(assessment, "status")} = %(done)s
+                          AND a.{col(assessment, "achieved_on")} <= %(local_day)s),
+                   COALESCE((
+                       SELECT sp.{col(start, "start_date")} FROM "{start.db_table}" sp
+                        WHERE sp.{col(start, "structure")} = s.{col(structure, "id")}
+                          AND sp.{col(start, "plan")} = m.{col(measure, "plan")}),
+                       p.{col(plan, "published_on")})
+              FROM "{structure.db_table}" s
+              JOIN "{departement.db_table}" d
+                ON d.{col(departement, "id")} = s.{col(structure, "departement")}
+              LEFT JOIN ("{measure.db_table}" m
+                         JOIN "{plan.db_table}" p
+                           ON p.{col(plan, "id")} = m.{col(measure, "plan")}
+                         JOIN "{theme.db_table}" t
+                           ON t.{col(theme, "id")} = m.{col(measure, "theme")})
+                ON m.{col(measure, "plan")} = (
+                       SELECT l.{col(plan, "id")} FROM "{plan.db_table}" l
+                        WHERE l.{col(plan, "published_on")} <= %(day)s
+                        ORDER BY l.{col(plan, "published_on")} DESC, l.{col(plan, "code")} ASC
+                        LIMIT 1)
+             WHERE s.{col(structure, "id")} = %(structure)s AND s.{col(structure, "is_active")}
+               AND (%(every_structure)s
+                    OR (%(defence)s AND s.{col(structure, "kind")} = %(military)s)
+                    OR d.{col(departement, "region")} = ANY(%(regions)s)
+                    OR s.{col(structure, "id")} = ANY(%(structures)s))
+               AND (%(every_plan)s
+                    OR s.{col(structure, "id")} = ANY(%(structures)s)
+                    OR d.{col(departement, "region")} = ANY(%(regions)s))
+             ORDER BY m.{col(measure, "priority")}, m.{col(measure, "number")}
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+    return _NOT_DONE_SQL
+
+
+def _plan_rule_params(user: Any) -> dict[str, Any] | None:
+    """The parameters of ``_not_done_sql``'s rule for ``user`` (None: an anonymous reader,
+    who reads no structure). Whether the reader sees every structure, every plan, is the
+    rules' own answer (their condition is None)."""
+    scope = scope_for(user)
+    if not scope.is_authenticated:
+        return None
+    return {
+        "every_structure": structure_filter(scope) is None,
+        "defence": scope.has("defence"),
+        "military": StructureKind.MILITARY_HOSPITAL.value,
+        "every_plan": plan_structure_filter(scope) is None,
+        "structures": sorted(scope.structure_ids),
+        "regions": sorted(scope.ars_region_ids),
+    }
+
+
+def measures_not_done_rows(
+    user: Any, structure_id: int, moment: datetime
+) -> list[NotDoneRow] | None:
+    """``case_measures_not_done`` in one fixed statement, for the case page (``moment``:
+    ``incident_moment(case)``): None when ``user`` may not read the action plan of the
+    structure ``structure_id``, else the measures of ``measures_not_done_at(structure,
+    moment)``, by priority and number."""
+    params = _plan_rule_params(user)
+    if params is None:
+        return None
+    day = moment.date()
+    params.update(
+        structure=structure_id,
+        moment=moment,
+        day=day,
+        local_day=timezone.localdate(moment),
+        not_started=AssessmentStatus.NOT_STARTED.value,
+        done=AssessmentStatus.DONE.value,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_not_done_sql(), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None  # not a structure whose plan the reader may read
+    result = []
+    for number, priority, theme, title, months, status, achieved, start in rows:
+        if number is None or achieved or status in CLOSED_STATUSES:
+            continue  # no plan then; done (as the structure dated it) or not applicable
+        deadline = add_months(start, months)
+        result.append(NotDoneRow(number, priority, theme, title, status, deadline, deadline < day))
+    return result
 
 
 # --- regional and national views -----------------------------------------------------

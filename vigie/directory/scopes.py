@@ -41,6 +41,8 @@ def structure_filter(scope: Scope, prefix: str = "") -> Q | None:
     """Q selecting the structures ``scope`` may see; None means every structure.
 
     ``prefix`` lets other models reuse the rule through a relation ("structure__").
+    Restated in SQL by the case page's action plan block (vigie/actionplan/selectors.py
+    ``_not_done_sql``), held to this rule by tests/actionplan/test_at_incident_sql.py.
     """
     if scope.is_administrator or scope.has("acss_analyst", "hfds", "dgs", "ansm"):
         return None

@@ -8,16 +8,15 @@ from django.utils.formats import localize, number_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
-from vigie.actionplan.selectors import NotDone, case_measures_not_done
+from vigie.actionplan.render import STATUS_BADGES, measures_at_incident_html
+from vigie.actionplan.selectors import (
+    NotDone,
+    case_measures_not_done,
+    incident_moment,
+    measures_not_done_rows,
+)
 
 register = template.Library()
-
-STATUS_BADGES = {
-    "done": "fr-badge--success",
-    "in_progress": "fr-badge--info",
-    "not_started": "fr-badge--error",
-    "not_applicable": "",
-}
 
 
 @register.filter
@@ -34,8 +33,19 @@ def signed(value: float | int | None) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def measures_at_incident(context: dict[str, Any], case: Any) -> str:
+    """The case page's SSI action plan block: the measures the structure had not done when
+    the incident happened, for a reader who may read the structure's action plan (nothing
+    otherwise). One statement, written in Python (vigie/actionplan/render.py)."""
+    user = getattr(context.get("request"), "user", None)
+    rows = measures_not_done_rows(user, case.structure_id, incident_moment(case))
+    return measures_at_incident_html(rows, "" if rows is None else case.structure.finess)
+
+
+@register.simple_tag(takes_context=True)
 def measures_not_done_for_case(context: dict[str, Any], case: Any) -> list[NotDone] | None:
-    """None when the signed-in user may not read the structure's action plan."""
+    """None when the signed-in user may not read the structure's action plan. The former
+    block's reads, for its reference template (tests/actionplan/reference_templates/)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     return case_measures_not_done(user, case)
