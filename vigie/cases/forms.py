@@ -46,6 +46,11 @@ class CaseActionForm(DsfrBaseForm):
     # The case page shows a dozen of them: their fields are rendered in Python.
     default_renderer = LEAN_RENDERER
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Whether the visible fields of a blank form depend only on its class, key, initial
+    # values (the version aside), party and language: then the case page writes their
+    # markup once (vigie/cases/render.py). False for a form whose choices come from the
+    # case or the reader; tests/cases/test_blank_forms.py checks each form that says True.
+    same_fields = True
 
     def __init__(self, *args: Any, key: str, **kwargs: Any) -> None:
         # Several forms share the page: distinct ids, same field names.
@@ -117,6 +122,7 @@ class SupportModeForm(CaseActionForm):
 
 
 class TrackForm(CaseActionForm):
+    same_fields = False  # the kinds the reader may record, the documents of the case
     kind = forms.ChoiceField(label=_("Kind of entry"))
     document = forms.ChoiceField(
         label=_("Document sent"),
@@ -151,6 +157,7 @@ class ArsUpdateForm(CaseActionForm):
 
 
 class SignificantForm(CaseActionForm):
+    same_fields = False  # the similar cases the reader may read
     related = forms.TypedMultipleChoiceField(
         label=_("Similar incidents in progress to link"),
         help_text=_("Each reader of the case will see only the cases it may read."),

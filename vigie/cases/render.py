@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr
 from django.templatetags.tz import do_timezone
@@ -185,7 +186,7 @@ def action_form(
             f'<div class="fr-messages-group" id="{html_id}-errors" role="alert">\n'
             f"{messages}\n</div>"
         )
-    fields = "".join(e(field.as_field_group()) for field in form.visible_fields())
+    fields = _visible_fields(form)
     button = " fr-btn--secondary" if secondary else ""
     return safe(
         f'<form id="{html_id}" method="post" action="{e(action)}" novalidate'
@@ -194,6 +195,34 @@ def action_form(
         f'<button type="submit" class="fr-btn{button}" data-testid="{e(form.key)}-submit">'
         f"{e(submit)}</button>\n</form>\n"
     )
+
+
+# The visible fields of the blank action forms whose fields are the same for every case
+# (``CaseActionForm.same_fields``), per form, language and initial values: a page shows
+# half a dozen, and building their markup was most of the panel's cost.
+_blank_fields: dict[tuple[Any, ...], str] = {}
+
+
+def _visible_fields(form: Any) -> str:
+    if form.is_bound or not form.same_fields:
+        return "".join(e(field.as_field_group()) for field in form.visible_fields())
+    initial = tuple(sorted((k, repr(v)) for k, v in form.initial.items() if k != "version"))
+    key = (type(form), form.auto_id, get_language(), initial, getattr(form, "party", None))
+    html = _blank_fields.get(key)
+    if html is None:
+        html = "".join(e(field.as_field_group()) for field in form.visible_fields())
+        if len(_blank_fields) > 1000:
+            _blank_fields.clear()
+        _blank_fields[key] = html
+    return html
+
+
+def _forget_blank_fields(**_kwargs: Any) -> None:
+    # A setting the forms' renderer or the catalogue reads may have changed (tests).
+    _blank_fields.clear()
+
+
+setting_changed.connect(_forget_blank_fields)
 
 
 def _get(row: Any, name: str) -> Any:
