@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from tests.core.test_scope_sql import world_users
 from vigie.cases import selectors
 from vigie.cases.models import Case
+from vigie.core import prepared
 from vigie.core.prepared import forget_prepared
 from vigie.core.roles import Role
 from vigie.declarations.models import Declaration, IncidentType
@@ -123,6 +124,6 @@ def test_the_same_similar_cases_and_reasons_for_every_reader(world: Any, cases: 
 def test_more_vendors_than_marks_are_still_compared(
     world: Any, cases: list[Case], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(selectors, "MARKS_MAX", 2)
+    monkeypatch.setattr(prepared, "MARKS_MAX", 2)
     for case in cases:
         assert fast(case, world.acss) == reference_similar(case, world.acss)

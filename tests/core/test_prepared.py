@@ -166,3 +166,13 @@ def test_planned_statements_are_prepared_once_and_counted_like_any_other() -> No
     with planned_cursor() as cursor:
         cursor.execute(sql, {"n": 5})
         assert cursor.fetchone() == (6,)
+
+
+def test_more_values_than_marks_stand_for_themselves() -> None:
+    from vigie.core.prepared import MARKS_MAX, Marks
+
+    marks = Marks(MARKS_MAX + 1)
+    assert not marks.enabled
+    assert marks.int(5) == 5 and marks.text("x") == "x" and marks.values == []
+    marks = Marks(2)
+    assert marks.int(5) == mark(0) and marks.values == [5]

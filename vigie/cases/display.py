@@ -21,6 +21,7 @@ from vigie.cases.models import (
     TrackingKind,
 )
 from vigie.cases.taken import received_line
+from vigie.core.prepared import Marks, Prepared, prepared
 from vigie.declarations.steps import STEP_BY_SLUG
 from vigie.directory.models import User
 
@@ -91,6 +92,22 @@ def _details(event: TimelineEvent, names: dict[int, str]) -> list[str]:
     return details
 
 
+def _people(ids: set[Any]) -> list[User]:
+    """The people whom a case was taken over from, by a statement compiled once per
+    number of them (vigie/core/prepared.py)."""
+    if not ids:
+        return []
+    marks = Marks(len(ids))
+    id_marks = [marks.int(pk) for pk in sorted(ids)]
+
+    def build() -> Any:
+        return User.objects.filter(pk__in=id_marks).only("first_name", "last_name", "email")
+
+    if not marks.enabled:  # more than marks: compiled for this request only
+        return Prepared(build()).rows()
+    return prepared(("cases.timeline_people", len(id_marks)), build).rows(*marks.values)
+
+
 def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
     """The case's events, oldest first (the timeline only ever grows at the end). Events
     that refer to other cases store their ids: ``reader`` sees only those it may read."""
@@ -104,10 +121,7 @@ def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
     previous_ids = {
         (event.data or {}).get("previous") for event in events if event.kind == EventKind.TAKEN
     } - {None}
-    names = {
-        user.pk: user.get_full_name() or user.email
-        for user in User.objects.filter(pk__in=previous_ids)
-    }
+    names = {user.pk: user.get_full_name() or user.email for user in _people(previous_ids)}
     # A declaration taken for the structure says so where the case opens.
     declaration = case.declaration
     received = [received_line(declaration)] if declaration.taken_by_id else []

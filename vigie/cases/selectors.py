@@ -37,7 +37,7 @@ from vigie.cases.models import (
     TrackingEntry,
 )
 from vigie.cases.scopes import children_of_read_cases
-from vigie.core.prepared import BIGINT_MAX, MARKS_MAX, Marks, Prepared, mark, prepared
+from vigie.core.prepared import BIGINT_MAX, Marks, Prepared, mark, prepared
 from vigie.core.scoping import scope_for
 from vigie.core.sql import col, planned_cursor
 from vigie.declarations.models import Declaration, DeclarationRecipient
@@ -226,7 +226,7 @@ def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
     declaration = case.declaration
     vendor_ids = sorted({v.pk for v in declaration.vendors.all()})
     software = declaration.software.strip().lower()
-    marks = Marks()
+    marks = Marks(3 + len(vendor_ids))
     case_mark = marks.int(case.pk)
     type_mark = marks.int(declaration.incident_type_id) if declaration.incident_type_id else None
     software_mark = marks.text(software) if software else None
@@ -270,7 +270,7 @@ def similar_open_cases(case: Case, user: Any) -> list[SimilarCase]:
         )
 
     shape = (type_mark is not None, software_mark is not None, len(vendor_marks))
-    if len(marks.values) <= MARKS_MAX:
+    if marks.enabled:
         statement = prepared(("cases.similar", scope_for(user), shape), build)
     else:  # more vendors than marks: compiled for this request only
         statement = Prepared(build())

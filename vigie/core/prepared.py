@@ -63,16 +63,24 @@ def text_mark(index: int) -> str:
 class Marks:
     """The values of one run, in order, and the mark that stands for each in the queryset:
     ``marks.int(case.pk)`` gives ``mark(0)`` and remembers the id; ``marks.values`` is
-    what ``rows`` takes. Build the marks on every run, the queryset only when compiled."""
+    what ``rows`` takes. Build the marks on every run, the queryset only when compiled.
 
-    def __init__(self) -> None:
+    ``Marks(count)`` for a run of ``count`` values: past MARKS_MAX, ``enabled`` is False
+    and each value stands for itself (compile that queryset for the run alone)."""
+
+    def __init__(self, count: int = 0) -> None:
         self.values: list[Any] = []
+        self.enabled = count <= MARKS_MAX
 
     def int(self, value: int) -> int:
+        if not self.enabled:
+            return value
         self.values.append(value)
         return mark(len(self.values) - 1)
 
     def text(self, value: str) -> str:
+        if not self.enabled:
+            return value
         self.values.append(value)
         return text_mark(len(self.values) - 1)
 
