@@ -278,6 +278,7 @@ def both_ways(client: Any, method: str, url: str, data: Any = None) -> tuple[str
     def by_reference(request: Any, name: str, context: Any, status: int = 200) -> Any:
         if name != "cases/detail.html":
             return real(request, name, context, status=status)
+        context = {**context, **former_reads(request, context)}
         return HttpResponse(old.render(context, request), status=status)
 
     pages = []
@@ -291,10 +292,29 @@ def both_ways(client: Any, method: str, url: str, data: Any = None) -> tuple[str
     return pages[0], pages[1]
 
 
+def former_reads(request: Any, context: Any) -> dict[str, Any]:
+    """What the reference page read through the rules that the page now reads itself (or
+    knows): the declaration's files and the case's e-mails, with the e-mails block's
+    former template (tests/inbox/reference_templates/)."""
+    from django.template import engines
+
+    from vigie.inbox import selectors as inbox_selectors
+
+    block = Path(__file__).parents[1] / "inbox" / "reference_templates" / "case_block.html"
+    return {
+        "attachments": declaration_selectors.attachments_of(request.user, context["declaration"]),
+        "emails": inbox_selectors.case_messages(request.user, context["case"]),
+        "emails_block": engines["django"].from_string(block.read_text()),
+    }
+
+
 def worked_case(world: Any, make_case: Any) -> Any:
     """An open case with what the page lists: handlers, qualification, questions (one
-    answered, one asking to preserve evidence), tracking entries, a report to the ARS."""
+    answered, one asking to preserve evidence), tracking entries, a report to the ARS, a
+    file joined to the declaration, an e-mail with its own."""
     from vigie.cases import services
+    from vigie.declarations.models import Attachment
+    from vigie.inbox.models import InboundMessage, MessageAttachment
 
     case = make_case(world.lyon, world.declarant_lyon, urgent_help=True, description=TYPED)
     services.case_take(case=case, by=world.acss)
@@ -317,6 +337,26 @@ def worked_case(world: Any, make_case: Any) -> Any:
     services.case_report_to_ars(case=case, by=world.acss, text="Confinement fait.")
     case.refresh_from_db()
     services.case_take(case=case, by=world.ars_ara)
+    files = {"content_type": "application/pdf", "size": 2048, "sha256": "ab" * 32}
+    Attachment.objects.create(
+        declaration=case.declaration,
+        file="declarations/x",
+        original_name=TYPED,
+        uploaded_by=world.declarant_lyon,
+        **files,
+    )
+    email = InboundMessage.objects.create(
+        mailbox="acss",
+        dedupe_key="worked",
+        sender=TYPED,
+        subject=TYPED,
+        body=TYPED,
+        raw="inbox/x.eml",
+        status="attached",
+        case=case,
+        handled_by=world.acss,
+    )
+    MessageAttachment.objects.create(message=email, file="inbox/x", original_name=TYPED, **files)
     return case
 
 
@@ -329,6 +369,7 @@ def test_the_case_page_is_its_reference_template(world: Any, make_case: Any) -> 
     roles = ["acss", "ars_ara", "hfds", "dgs", "declarant_lyon", "member_lyon", "admin"]
     compared = 0
     similar_shown = False
+    blocks_shown = {'data-testid="attachment"': 0, 'data-testid="case-email"': 0}
     for role in roles:
         client = client_for(getattr(world, role))
         for case in (worked, fresh):
@@ -353,8 +394,12 @@ def test_the_case_page_is_its_reference_template(world: Any, make_case: Any) -> 
                 assert tree == expected, (role, case.pk, url)
                 compared += 1
                 similar_shown = similar_shown or 'data-testid="similar"' in tree
+                for shown in ('data-testid="attachment"', 'data-testid="case-email"'):
+                    blocks_shown[shown] += shown in tree
     assert compared >= 14
     assert similar_shown  # the fresh case is like the worked one (type, vendors)
+    # The worked case's file and e-mail, to their readers (the DGS reads no declaration).
+    assert min(blocks_shown.values()) >= 5, blocks_shown
 
 
 @pytest.mark.django_db

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Prefetch, QuerySet
 from django.template.defaultfilters import date as date_format
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.core.scoping import scope_for
+from vigie.core.sql import col, planned_cursor
 from vigie.declarations.models import (
     Attachment,
     Declaration,
@@ -84,6 +86,42 @@ def submitted_visible(user: Any) -> QuerySet[Declaration]:
 
 def attachments_of(user: Any, declaration: Declaration) -> QuerySet[Attachment]:
     return Attachment.objects.visible_to(user).filter(declaration=declaration)
+
+
+def attachments_of_readable(declaration_id: int) -> list[Attachment]:
+    """``attachments_of`` for a reader already known to read the declaration (the case
+    page asks it with the case): a file's rule is exactly its declaration's (vigie/
+    declarations/scopes.py, held to it by tests/declarations/test_attachment_list.py), so
+    this fixed statement (planned once per connection) restates none. Only what the list
+    shows is read."""
+    with planned_cursor() as cursor:
+        cursor.execute(_attachments_sql(), {"declaration": declaration_id})
+        rows = cursor.fetchall()
+    return [Attachment.from_db(DEFAULT_DB_ALIAS, _ATTACHMENT_SHOWN, row) for row in rows]
+
+
+# What the list shows, in the order of the model's fields (``from_db``'s order).
+_ATTACHMENT_SHOWN = [
+    f.attname
+    for f in Attachment._meta.concrete_fields
+    if f.attname in {"id", "declaration_id", "original_name", "size", "sha256"}
+]
+_ATTACHMENTS_SQL: str | None = None
+
+
+def _attachments_sql() -> str:
+    """The files of declaration %(declaration)s in their model's order (uploaded_at, pk),
+    written once."""
+    global _ATTACHMENTS_SQL
+    if _ATTACHMENTS_SQL is None:
+        meta = Attachment._meta
+        columns = ", ".join(col(meta, name) for name in _ATTACHMENT_SHOWN)
+        _ATTACHMENTS_SQL = f"""
+            SELECT {columns} FROM "{meta.db_table}"
+             WHERE {col(meta, "declaration")} = %(declaration)s
+             ORDER BY {col(meta, "uploaded_at")}, {col(meta, "id")}
+        """  # noqa: S608 (identifiers from the models' metadata; every value is bound)
+    return _ATTACHMENTS_SQL
 
 
 def attachment_get(user: Any, pk: int) -> Attachment | None:

@@ -6,22 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 
 from vigie.core.scoping import scope_for
-from vigie.inbox import selectors
+from vigie.inbox import render, selectors
 from vigie.inbox.scopes import may_sort
 
 register = template.Library()
 
 
-@register.inclusion_tag("inbox/includes/case_block.html", takes_context=True)
-def case_emails(context: template.Context, case: Any) -> dict[str, Any]:
-    request = context["request"]
-    return {
-        "request": request,
-        "case": case,
-        "emails": selectors.case_messages(request.user, case),
-    }
+@register.simple_tag(takes_context=True)
+def case_emails(context: template.Context, case: Any) -> SafeString:
+    """The messages of ``case`` its reader may read, written in Python (vigie/inbox/
+    render.py; the former template is tests/inbox/reference_templates/case_block.html)."""
+    return render.case_emails(selectors.case_messages_of_loaded(context["request"].user, case))
 
 
 @register.simple_tag(takes_context=True)
