@@ -204,7 +204,7 @@ def test_the_reads_are_measures_not_done_at(world: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_the_block_reads_one_statement(world: Any, plan: Plan) -> None:
+def test_the_block_reads_one_planned_statement(world: Any, plan: Plan) -> None:
     for reader in (world.ars_ara, world.dgs):
         measures_not_done_rows(reader, world.lyon.pk, MOMENT)  # the reader's scope
     with CaptureQueriesContext(connection) as captured:
@@ -215,3 +215,17 @@ def test_the_block_reads_one_statement(world: Any, plan: Plan) -> None:
     with CaptureQueriesContext(connection) as captured:
         assert measures_not_done_rows(None, world.lyon.pk, MOMENT) is None
     assert not captured.captured_queries
+    # Parsed and planned once per connection (vigie/core/sql.planned_cursor).
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%actionplan_measureassessmentevent%"],
+            )
+            return int(cursor.fetchone()[0])
+
+    planned = prepared()
+    for _ in range(3):
+        measures_not_done_rows(world.ars_ara, world.lyon.pk, MOMENT)
+    assert planned >= 1 and prepared() == planned

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,7 +27,7 @@ from vigie.actionplan.models import (
 )
 from vigie.actionplan.scopes import plan_structure_filter
 from vigie.core.scoping import scope_for
-from vigie.core.sql import col
+from vigie.core.sql import col, planned_cursor
 from vigie.directory.models import Departement, Region, Structure, StructureKind
 from vigie.directory.scopes import structure_filter
 
@@ -289,10 +288,11 @@ _NOT_DONE_SQL: str | None = None
 def _not_done_sql() -> str:
     """``case_measures_not_done`` as one fixed statement, written once from the models'
     tables (the ORM compiled its two statements, one with three subqueries, on every
-    request): the structure, if the reader may read its plan, joined to the measures of
-    the plan published last at the moment, each with ``measures_not_done_at``'s reads
-    (its status recorded last at the moment, whether it was achieved by then, the
-    structure's start date); no plan published by then: one row without a measure.
+    request; planned once per connection, ``planned_cursor``): the structure, if the
+    reader may read its plan, joined to the measures of the plan published last at the
+    moment, each with ``measures_not_done_at``'s reads (its status recorded last at the
+    moment, whether it was achieved by then, the structure's start date); no plan
+    published by then: one row without a measure.
 
     The rule is ``structures_for_plan``'s for that structure: an active structure the
     reader sees (vigie/directory/scopes.py ``structure_filter``: every one, the military
@@ -390,7 +390,7 @@ def measures_not_done_rows(
         not_started=AssessmentStatus.NOT_STARTED.value,
         done=AssessmentStatus.DONE.value,
     )
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         cursor.execute(_not_done_sql(), params)
         rows = cursor.fetchall()
     if not rows:
