@@ -62,8 +62,7 @@ def test_written_once_as_written_every_time(language: str) -> None:
     ]
     cases += [(AgreeForm, f"agree_{party}", {"party": party}) for party in Party.values]
     cases += [
-        (SupportModeForm, "support", {"initial": {"mode": mode}})
-        for mode in ("cell", "ars", None)
+        (SupportModeForm, "support", {"initial": {"mode": mode}}) for mode in ("cell", "ars", None)
     ]
     with translation.override(language):
         for form_class, key, kwargs in cases:

@@ -298,7 +298,6 @@ def _page(
         "show_task_a": show_task_a,
         "timeline": timeline_rows(case, request.user),
         "sections": declaration_selectors.declaration_sections(declaration),
-        "attachments": declaration_selectors.attachments_of(request.user, declaration),
         "structure_tz": structure_tz,
         "paris_tz": PARIS,
         "bound": bound,
