@@ -263,8 +263,10 @@ def prefetches_scoped() -> AbstractContextManager[Any]:
 
 
 def second_pass_before() -> AbstractContextManager[Any]:
-    """The case page before the second pass: the action plan block in five statements,
-    scoped prefetches, the agreements read again for what closure still waits for."""
+    """The case page before the second pass: scoped prefetches, the agreements read again
+    for what closure still waits for. (It also patched the action plan block back to five
+    statements; since c16e9b4 the page reads that block by its own fixed statement,
+    which this does not undo: the block's cut is compared alone below.)"""
     original = workflow.missing_agreements
     stack = ExitStack()
     stack.enter_context(patched(actionplan_selectors, "measures_not_done_at", measures_in_five))
