@@ -46,11 +46,14 @@ class CaseActionForm(DsfrBaseForm):
     # The case page shows a dozen of them: their fields are rendered in Python.
     default_renderer = LEAN_RENDERER
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    # Whether the visible fields of a blank form depend only on its class, key, initial
-    # values (the version aside), party and language: then the case page writes their
-    # markup once (vigie/cases/render.py). False for a form whose choices come from the
-    # case or the reader; tests/cases/test_blank_forms.py checks each form that says True.
-    same_fields = True
+
+    def fields_key(self) -> tuple[Any, ...]:
+        """What the visible fields of this blank form depend on besides its class, ids,
+        initial values (the version aside) and language: the case page writes their
+        markup once per key (vigie/cases/render.py). A form built from the case or the
+        reader (its own __init__) says what it took; tests/cases/test_blank_forms.py
+        holds every form to it."""
+        return ()
 
     def __init__(self, *args: Any, key: str, **kwargs: Any) -> None:
         # Several forms share the page: distinct ids, same field names.
@@ -122,7 +125,6 @@ class SupportModeForm(CaseActionForm):
 
 
 class TrackForm(CaseActionForm):
-    same_fields = False  # the kinds the reader may record, the documents of the case
     kind = forms.ChoiceField(label=_("Kind of entry"))
     document = forms.ChoiceField(
         label=_("Document sent"),
@@ -148,6 +150,16 @@ class TrackForm(CaseActionForm):
         else:
             choices: Any = [("", _("No document")), *offered]
             self.fields["document"].choices = choices
+        # The kinds' labels follow from their values; the documents' from the database.
+        self._fields_key = (
+            tuple(kinds),
+            tuple((str(group), tuple(options)) for group, options in offered)
+            if "document" in self.fields
+            else None,
+        )
+
+    def fields_key(self) -> tuple[Any, ...]:
+        return self._fields_key
 
 
 class ArsUpdateForm(CaseActionForm):
@@ -157,7 +169,6 @@ class ArsUpdateForm(CaseActionForm):
 
 
 class SignificantForm(CaseActionForm):
-    same_fields = False  # the similar cases the reader may read
     related = forms.TypedMultipleChoiceField(
         label=_("Similar incidents in progress to link"),
         help_text=_("Each reader of the case will see only the cases it may read."),
@@ -180,6 +191,10 @@ class SignificantForm(CaseActionForm):
         self.fields["related"].choices = choices
         if not choices:
             del self.fields["related"]
+        self._fields_key = tuple(choices)
+
+    def fields_key(self) -> tuple[Any, ...]:
+        return self._fields_key
 
 
 class CrisisForm(CaseActionForm):
@@ -221,6 +236,9 @@ class AgreeForm(CaseActionForm):
             self.fields["opinion_comment"] = _text(
                 _("Your comment on the help received"), required=False
             )
+
+    def fields_key(self) -> tuple[Any, ...]:
+        return (self.party,)
 
 
 class CloseForm(CaseActionForm):

@@ -197,17 +197,18 @@ def action_form(
     )
 
 
-# The visible fields of the blank action forms whose fields are the same for every case
-# (``CaseActionForm.same_fields``), per form, language and initial values: a page shows
-# half a dozen, and building their markup was most of the panel's cost.
+# The visible fields of the blank action forms, per form, ids, language, initial values
+# (the version aside) and what the form took from the case or the reader
+# (``CaseActionForm.fields_key``): a page shows half a dozen, the same on every case, and
+# building their markup was most of the panel's cost.
 _blank_fields: dict[tuple[Any, ...], str] = {}
 
 
 def _visible_fields(form: Any) -> str:
-    if form.is_bound or not form.same_fields:
+    if form.is_bound:
         return "".join(e(field.as_field_group()) for field in form.visible_fields())
     initial = tuple(sorted((k, repr(v)) for k, v in form.initial.items() if k != "version"))
-    key = (type(form), form.auto_id, get_language(), initial, getattr(form, "party", None))
+    key = (type(form), form.auto_id, get_language(), initial, form.fields_key())
     html = _blank_fields.get(key)
     if html is None:
         html = "".join(e(field.as_field_group()) for field in form.visible_fields())
