@@ -176,3 +176,17 @@ def test_more_values_than_marks_stand_for_themselves() -> None:
     assert marks.int(5) == 5 and marks.text("x") == "x" and marks.values == []
     marks = Marks(2)
     assert marks.int(5) == mark(0) and marks.values == [5]
+
+
+def test_a_planned_statement_is_one_select() -> None:
+    import pghistory
+    from django.db import ProgrammingError, transaction
+
+    from vigie.core.sql import planned_cursor
+
+    with pytest.raises(ProgrammingError), planned_cursor() as cursor:
+        cursor.execute("WITH x AS (SELECT 1) SELECT * FROM x")
+    # Inside a request pghistory tracks a context: a SELECT is left as it is.
+    with pghistory.context(user=None), transaction.atomic(), planned_cursor() as cursor:
+        cursor.execute("SELECT %(n)s::int", {"n": 4})
+        assert cursor.fetchone() == (4,)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connections
 from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 from psycopg import ClientCursor
 
@@ -36,6 +36,11 @@ class _PlannedCursor(ServerBindingCursor):
     """psycopg's server-side binding cursor, each statement prepared at its first run."""
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query if isinstance(query, str) else str(query)
+        if text.lstrip()[:6].lower() != "select" or "set_config('pghistory" in text:
+            # One statement per prepared statement; pghistory prefixes any statement that
+            # is not a SELECT with its context, which would make two.
+            raise ProgrammingError("planned_cursor runs one SELECT statement")
         kwargs["prepare"] = True
         result = super().execute(query, params, **kwargs)
         # psycopg keeps no text of a statement bound on the server; Django's log reads it.
@@ -54,7 +59,8 @@ def planned_cursor(alias: str = DEFAULT_DB_ALIAS) -> Any:
     time the connection runs it (psycopg keeps the last 100 per connection; connections
     live CONN_MAX_AGE). It is Django's cursor wrapper all the same: the statements are
     counted, logged and wrapped as any other. Use it for reads whose SQL text is fixed
-    and whose values are parameters; a PgBouncer in transaction mode needs
+    and whose values are parameters, one statement starting with SELECT (a WITH would get
+    pghistory's context prefixed inside a request: refused); a PgBouncer in transaction mode needs
     max_prepared_statements (PgBouncer 1.21 or later)."""
     connection = connections[alias]
     connection.close_if_health_check_failed()
