@@ -4,11 +4,14 @@ test_nav_menu.py renders both)."""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from django import template
+from django.core.signals import setting_changed
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -41,3 +44,43 @@ def nav_menu_items(menu: list[dict[str, Any]]) -> SafeString:
         else:
             parts.append(f'<li class="fr-nav__item">{_link(item)}</li>')
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
+# --- parts of the layout that depend on the language only ------------------------------
+
+_ONCE_NODES: weakref.WeakSet[OncePerLanguageNode] = weakref.WeakSet()
+
+
+class OncePerLanguageNode(template.Node):
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+        self.rendered: dict[str | None, SafeString] = {}
+        _ONCE_NODES.add(self)
+
+    def render(self, context: template.Context) -> SafeString:
+        language = get_language()
+        html = self.rendered.get(language)
+        if html is None:
+            html = self.rendered[language] = mark_safe(self.nodelist.render(context))  # noqa: S308 (rendered by the template engine, escaped there)
+        return html
+
+
+@register.tag("once_per_language")
+def once_per_language(parser: template.base.Parser, token: template.base.Token) -> Any:
+    """``{% once_per_language %}…{% endonce_per_language %}``: the enclosed markup rendered
+    once per language and process, then served as it was (the layout's skip links, brand,
+    footer, display settings: on every page, the same for everyone). Only for markup that
+    depends on nothing but the language and the deployment — no user, no request, no
+    CSRF token or CSP nonce (tests/core/test_once_per_language.py)."""
+    nodelist = parser.parse(("endonce_per_language",))
+    parser.delete_first_token()
+    return OncePerLanguageNode(nodelist)
+
+
+def _forget(**_kwargs: Any) -> None:
+    # A setting the markup reads (static files, languages, URLs) may have changed (tests).
+    for node in list(_ONCE_NODES):
+        node.rendered.clear()
+
+
+setting_changed.connect(_forget)
