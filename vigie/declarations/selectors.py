@@ -11,6 +11,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Prefetch, QuerySet
 from django.template.defaultfilters import date as date_format
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vigie.core.scoping import scope_for
@@ -215,18 +216,38 @@ def _display(declaration: Declaration, name: str, tz: ZoneInfo) -> str:
     if isinstance(value, datetime):
         return str(date_format(timezone.localtime(value, tz), "DATETIME_FORMAT"))
     if isinstance(value, list):
-        choices = dict(model_field.base_field.choices or [])
+        choices = _choices(name, model_field.base_field)
         return ", ".join(str(choices.get(item, item)) for item in value)
     if getattr(model_field, "choices", None):
-        return str(dict(model_field.choices or []).get(value, value))
+        return str(_choices(name, model_field).get(value, value))
     return str(value)
+
+
+# Per field: its choices as a dict (the labels stay lazy: translated when shown).
+_CHOICES: dict[str, dict[Any, Any]] = {}
+
+
+def _choices(name: str, model_field: Any) -> dict[Any, Any]:
+    found = _CHOICES.get(name)
+    if found is None:
+        found = _CHOICES[name] = dict(model_field.choices or [])
+    return found
+
+
+# Per language and field: the label (the case page and the declaration's pages show
+# some forty on each request).
+_LABELS: dict[tuple[str | None, str], str] = {}
 
 
 def field_label(name: str) -> str:
     """A declaration field's label as shown on its own (capitalised verbose name)."""
-    model_field: Any = Declaration._meta.get_field(name)
-    label = str(model_field.verbose_name)
-    return label[:1].upper() + label[1:]
+    key = (get_language(), name)
+    label = _LABELS.get(key)
+    if label is None:
+        model_field: Any = Declaration._meta.get_field(name)
+        text = str(model_field.verbose_name)
+        label = _LABELS[key] = text[:1].upper() + text[1:]
+    return label
 
 
 def declaration_sections(
