@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.signals import setting_changed
 from django.template.defaultfilters import date as date_filter
@@ -29,7 +30,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.html, small
-from vigie.core.dates import date_text
+from vigie.core.dates import Formatter, date_formatter
 from vigie.core.dsfr_render import e
 from vigie.core.timezones import zone_label
 
@@ -48,7 +49,7 @@ def safe(html: str) -> SafeString:
 
 # Dates written by vigie/core/dates.py rather than by the date filter (same text, tested):
 # the case page shows some forty moments. The words are read once per language (and zone).
-Words = tuple[str, tuple[str, str] | None]
+Words = tuple[Formatter, tuple[str, str] | None, ZoneInfo, ZoneInfo]
 _words: dict[tuple[str | None, str], Words] = {}
 
 
@@ -63,27 +64,32 @@ def _words_for(local: Any) -> Words:
             # As {% blocktranslate %}: the translation as is, the zone's name escaped.
             zone = _("structure's local time, %(tz)s") % {"tz": escape(zone_label(local))}
             suffix = (f" ({escape(_('Paris time'))}) — ", f" ({zone})")
-        words = _words[key] = (get_format("DATETIME_FORMAT"), suffix)
+        formatter = date_formatter(get_format("DATETIME_FORMAT"))
+        words = _words[key] = (formatter, suffix, ZoneInfo(PARIS_KEY), ZoneInfo(local))
     return words
-
-
-def _datetime_text(value: Any, fmt: str) -> str:
-    """``value|date:"DATETIME_FORMAT"``, escaped; ``fmt`` is that format."""
-    return escape(date_text(value, fmt))
 
 
 def moment_html(at: Any, paris: Any, local: Any) -> SafeString:
     """In Python rather than an included template: the case page shows dozens of them."""
-    if not isinstance(at, datetime) or paris != PARIS_KEY or not isinstance(local, str):
+    if (
+        not isinstance(at, datetime)
+        or at.tzinfo is None
+        or paris != PARIS_KEY
+        or not isinstance(local, str)
+    ):
         return moment_html_by_filters(at, paris, local)
-    fmt, suffix = _words_for(local)
+    try:
+        formatter, suffix, paris_zone, local_zone = _words_for(local)
+    except ZoneInfoNotFoundError:  # as the tz filter: no such zone, the filter's answer
+        return moment_html_by_filters(at, paris, local)
+    # An aware moment in a named zone: what do_timezone gives, the date filter writes.
     html = (
         f'<time datetime="{escape(template_localtime(at).isoformat())}">'
-        f"{_datetime_text(do_timezone(at, paris), fmt)}</time>"
+        f"{escape(formatter(at.astimezone(paris_zone)))}</time>"
     )
     if suffix is None:
         return safe(f"{html}\n")
-    text = _datetime_text(do_timezone(at, local), fmt)
+    text = escape(formatter(at.astimezone(local_zone)))
     return safe(f"{html}{suffix[0]}{text}{suffix[1]}\n")
 
 

@@ -6,57 +6,58 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import partial
 
 from django.utils import dateformat
 from django.utils.dates import MONTHS
 from django.utils.translation import get_language
 
-# Django's format characters written here alike (django.utils.dateformat's definitions);
+# Django's format characters written here alike (django.utils.dateformat's definitions),
+# as str.format fields over (the value, its month's name, its year's last two digits);
 # "F", the month's name, is read from the catalogue when a format is compiled.
-_PARTS: dict[str, Callable[[Any], str]] = {
-    "d": lambda v: f"{v.day:02d}",
-    "j": lambda v: str(v.day),
-    "m": lambda v: f"{v.month:02d}",
-    "Y": lambda v: f"{v.year:04d}",
-    "y": lambda v: f"{v.year % 100:02d}",
-    "H": lambda v: f"{v.hour:02d}",
-    "i": lambda v: f"{v.minute:02d}",
-    "s": lambda v: f"{v.second:02d}",
+_FIELDS: dict[str, str] = {
+    "d": "{0.day:02d}",
+    "j": "{0.day}",
+    "m": "{0.month:02d}",
+    "Y": "{0.year:04d}",
+    "y": "{2:02d}",
+    "H": "{0.hour:02d}",
+    "i": "{0.minute:02d}",
+    "s": "{0.second:02d}",
+    "F": "{1}",
 }
-Compiled = list[str | Callable[[Any], str]]
-_compiled: dict[tuple[str | None, str], Compiled | None] = {}
+Formatter = Callable[[date], str]
+_compiled: dict[tuple[str | None, str], Formatter] = {}
 
 
-def _month_name(months: list[str]) -> Callable[[Any], str]:
-    def part(value: Any) -> str:
-        return months[value.month - 1]
-
-    return part
-
-
-def _compile(django_format: str) -> Compiled | None:
-    """The format as literal text and parts, or None when it uses a character not above
-    (or an escape): django.utils.dateformat writes those."""
-    parts: Compiled = []
+def _compile(django_format: str) -> Formatter:
+    """The format as one str.format template, or django.utils.dateformat when it uses a
+    character not above (or an escape)."""
+    template = []
     for char in django_format:
-        if char == "F":
-            parts.append(_month_name([str(MONTHS[n]) for n in range(1, 13)]))
-        elif char in _PARTS:
-            parts.append(_PARTS[char])
+        if char in _FIELDS:
+            template.append(_FIELDS[char])
         elif char.isalpha() or char == "\\":
-            return None
+            return partial(dateformat.format, format_string=django_format)
         else:
-            parts.append(char)
-    return parts
+            template.append(char.replace("{", "{{").replace("}", "}}"))
+    text = "".join(template)
+    months = [str(MONTHS[n]) for n in range(1, 13)] if "F" in django_format else None
+    if months is None:
+        return lambda value: text.format(value, "", value.year % 100)
+    return lambda value: text.format(value, months[value.month - 1], value.year % 100)
+
+
+def date_formatter(django_format: str) -> Formatter:
+    """``|date:django_format`` in the active language, as a function of the value (already
+    in the zone to show): for a page that writes many dates, looked up once."""
+    key = (get_language(), django_format)
+    formatter = _compiled.get(key)
+    if formatter is None:
+        formatter = _compiled[key] = _compile(django_format)
+    return formatter
 
 
 def date_text(value: date, django_format: str) -> str:
     """``value|date:django_format`` (``value`` already in the zone to show), unescaped."""
-    key = (get_language(), django_format)
-    if key not in _compiled:
-        _compiled[key] = _compile(django_format)
-    parts = _compiled[key]
-    if parts is None:
-        return dateformat.format(value, django_format)
-    return "".join(part if isinstance(part, str) else part(value) for part in parts)
+    return date_formatter(django_format)(value)
