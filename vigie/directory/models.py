@@ -165,6 +165,15 @@ class Structure(models.Model):
         verbose_name_plural = _("structures")
         indexes: ClassVar = [
             models.Index(fields=["departement", "kind"]),
+            # A region's active structures, read from this index alone rather than by
+            # scanning every structure of the country: the action plan's regional figures
+            # (vigie/actionplan/figures.py) read these columns of them.
+            models.Index(
+                fields=["departement"],
+                include=["id", "finess", "name", "kind", "town"],
+                condition=Q(is_active=True),
+                name="structure_active_departement",
+            ),
             # The case queue's search: a substring of the name, in any case (icontains
             # compares UPPER(name), hence the expression), found from trigrams.
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="structure_name_trgm"),
