@@ -6,6 +6,7 @@ quoting too), counts with and without the language's thousands separator."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,9 +16,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from tests.actionplan.test_at_incident_render import REFERENCE as _AT_INCIDENT
-
-REFERENCE = _AT_INCIDENT.parent / "progress_rows.html"
+REFERENCE = Path(__file__).parent / "reference_templates" / "progress_rows.html"
 TYPED = '<b>"Centre"</b> & l\'Œuvre <script>'
 
 
