@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.formats import localize, number_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from vigie.actionplan.render import STATUS_BADGES, measures_at_incident_html
 from vigie.actionplan.selectors import (
@@ -143,3 +144,80 @@ def structure_rows(rows: Any, plan: Any) -> str:
             for row in rows
         )
     )
+
+
+PAGINATION_TEMPLATE = "actionplan/includes/structures_pagination.html"
+
+
+@register.simple_tag(takes_context=True)
+def structures_pagination(context: Any, page: Any) -> str:
+    """What ``{% include "actionplan/includes/structures_pagination.html" %}`` writes, the
+    same text to the character (tests/actionplan/test_progress_pagination.py), without its
+    template nodes and a copy of the query string per link (~0.7 ms at ten links). A page
+    without ``pages_list`` is left to the template."""
+    pages = getattr(page, "pages_list", None)
+    if not pages:
+        with context.push():
+            return context.template.engine.get_template(PAGINATION_TEMPLATE).render(context)
+    query = context["request"].GET.copy()
+
+    def link(number: int) -> str:
+        # As dsfr's url_remplace_params: the request's parameters, ``page`` set.
+        query["page"] = number
+        return html.escape(query.urlencode())
+
+    def edge(shown: bool, number: Any) -> str:
+        return f' href="?{link(number)}#structures" ' if shown else ""
+
+    page_label = _escaped(gettext("Page"))
+    parts = [
+        '\n\n\n<nav role="navigation"\n     class="fr-pagination"\n     aria-label="',
+        _escaped(gettext("Pagination")),
+        '">\n  <ul class="fr-pagination__list">\n    <li>\n'
+        '      <a class="fr-pagination__link fr-pagination__link--first"\n         ',
+        edge(page.has_previous(), 1),
+        ">",
+        _escaped(gettext("First page")),
+        '</a>\n    </li>\n    <li>\n      <a class="fr-pagination__link'
+        ' fr-pagination__link--prev fr-pagination__link--lg-label"\n         ',
+        edge(page.has_previous(), page.previous_page_number() if page.has_previous() else 0),
+        ">\n        ",
+        _escaped(gettext("Previous page")),
+        "\n      </a>\n    </li>\n    \n      ",
+    ]
+    for item in pages:
+        if item == "…":
+            parts.append(
+                '\n        \n          <li>\n            <a class="fr-pagination__link'
+                ' fr-unhidden-lg">…</a>\n          </li>\n        \n      '
+            )
+        else:
+            shown = _number(item)
+            parts += [
+                "\n        \n          <li>\n            \n"
+                '            <a class="fr-pagination__link"\n               ',
+                'aria-current="page"' if item == page.number else "",
+                '\n               title="',
+                page_label,
+                " ",
+                shown,
+                '"\n               href="?',
+                link(item),
+                '#structures">',
+                shown,
+                "</a>\n          </li>\n        \n      ",
+            ]
+    parts += [
+        '\n    \n    <li>\n      <a class="fr-pagination__link'
+        ' fr-pagination__link--next fr-pagination__link--lg-label"\n         ',
+        edge(page.has_next(), page.next_page_number() if page.has_next() else 0),
+        ">\n        ",
+        _escaped(gettext("Next page")),
+        "\n      </a>\n    </li>\n    <li>\n"
+        '      <a class="fr-pagination__link fr-pagination__link--last"\n         ',
+        edge(page.has_next(), page.paginator.num_pages),
+        ">\n        ",
+        _escaped(gettext("Last page")),
+        "\n      </a>\n    </li>\n  </ul>\n</nav>\n",
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped)
