@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import time
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -188,17 +189,24 @@ def dashboard_sql(region_id: int) -> list[tuple[str, list[Any]]]:
 
 
 def actionplan_sql(plan_id: int, region_id: int, page: bool = True) -> list[tuple[str, list[Any]]]:
-    """What the action plan's regional view (and the quarterly report's figures) read:
-    the plan's measures, the region's active structures with their start dates, their
-    assessments, their cases of the last twelve months (military hospitals' aside) and
-    the history of their priority-1 measures; the page also lists the last snapshots."""
-    statements: list[tuple[str, list[Any]]] = [
-        (
-            "SELECT m.id, m.number, m.priority, m.deadline_months, t.code, t.name, t.order "
-            "FROM actionplan_measure m JOIN actionplan_theme t ON t.id = m.theme_id "
-            "WHERE m.plan_id = %s ORDER BY m.priority, m.number",
-            [plan_id],
-        ),
+    """What the action plan's regional view (``page``) or the quarterly report's figures
+    read. The page: the plan's measures; in one statement, the region's active structures
+    counted by type, start date and recorded statuses, the first page of them by name and
+    the 100 with the most overdue priority-1 measures; the incidents of the last twelve
+    months and how many struck a structure whose priority-1 measures were overdue and not
+    done at the time; the last snapshots. The report's figures (its spreadsheet lists
+    every structure): each structure's start date, assessments, cases and priority-1
+    history."""
+    measures = (
+        "SELECT m.id, m.number, m.priority, m.deadline_months, t.code, t.name, t.order "
+        "FROM actionplan_measure m JOIN actionplan_theme t ON t.id = m.theme_id "
+        "WHERE m.plan_id = %s ORDER BY m.priority, m.number",
+        [plan_id],
+    )
+    if page:
+        return [measures, *_actionplan_page_sql(plan_id, region_id)]
+    return [
+        measures,
         (
             "SELECT s.id, s.finess, s.name, s.kind, coalesce(sp.start_date, p.published_on) "
             "FROM directory_structure s "
@@ -238,12 +246,97 @@ def actionplan_sql(plan_id: int, region_id: int, page: bool = True) -> list[tupl
             [plan_id, region_id],
         ),
     ]
-    if page:
-        statements.append(
-            (
-                "SELECT * FROM actionplan_quartersnapshot WHERE plan_id = %s AND region_id = %s "
-                "ORDER BY year DESC, quarter DESC LIMIT 8",
-                [plan_id, region_id],
-            )
-        )
-    return statements
+
+
+def _positional(statement: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """``statement`` with its named parameters (``%(name)s``) made positional."""
+    names = re.findall(r"%\((\w+)\)s", statement)
+    return re.sub(r"%\(\w+\)s", "%s", statement), [values[name] for name in names]
+
+
+def _actionplan_page_sql(plan_id: int, region_id: int) -> list[tuple[str, list[Any]]]:
+    """The regional view's statements after the plan's measures (see ``actionplan_sql``).
+    The structures are read once for the three things the page shows of them (as the
+    page does; a statement for each would read the region's structures three times)."""
+    values = {"plan": plan_id, "region": region_id, "today": timezone.localdate()}
+    structures = (
+        # The region's active structures, each with its start date (the plan's publication
+        # unless it set one) and its recorded statuses ({measure id: status}).
+        "WITH s AS MATERIALIZED (SELECT s.id, s.finess, s.name, s.kind, s.town, "
+        "coalesce(sp.start_date, p.published_on) AS start, "
+        "coalesce(a.statuses, '{}') AS statuses FROM directory_structure s "
+        "JOIN directory_departement dep ON dep.id = s.departement_id "
+        "JOIN actionplan_plan p ON p.id = %(plan)s "
+        "LEFT JOIN actionplan_structureplan sp ON sp.structure_id = s.id AND sp.plan_id = p.id "
+        "LEFT JOIN (SELECT a.structure_id, jsonb_object_agg(a.measure_id, a.status) AS statuses "
+        "FROM actionplan_measureassessment a "
+        "JOIN actionplan_measure m ON m.id = a.measure_id AND m.plan_id = %(plan)s "
+        "JOIN directory_structure s2 ON s2.id = a.structure_id "
+        "JOIN directory_departement dep2 ON dep2.id = s2.departement_id "
+        "AND dep2.region_id = %(region)s GROUP BY 1) a ON a.structure_id = s.id "
+        "WHERE dep.region_id = %(region)s AND s.is_active), "
+        # The priority-1 measures past their deadline today and neither done nor not
+        # applicable, for each start date and statuses.
+        "o AS (SELECT g.start, g.statuses, array_agg(m.number ORDER BY m.number) AS numbers "
+        "FROM (SELECT DISTINCT start, statuses FROM s) g JOIN actionplan_measure m "
+        "ON m.plan_id = %(plan)s AND m.priority = 1 "
+        "AND g.start + m.deadline_months * interval '1 month' < %(today)s "
+        "AND coalesce(g.statuses ->> m.id::text, 'not_started') "
+        "NOT IN ('done', 'not_applicable') GROUP BY 1, 2) "
+        # The figures: structures of the same type, start date and statuses count the same.
+        "SELECT (SELECT json_agg(g) FROM (SELECT kind, start, statuses, count(*) FROM s "
+        "GROUP BY 1, 2, 3) g), "
+        # The table's first page.
+        "(SELECT json_agg(t) FROM (SELECT id, finess, name, town, start, statuses FROM s "
+        "ORDER BY name, id LIMIT 50) t), "
+        # The 100 with the most overdue priority-1 measures, their done measures, and how
+        # many structures have any.
+        "(SELECT json_agg(x) FROM (SELECT s.id, s.finess, s.name, s.kind, o.numbers, "
+        "(SELECT count(*) FROM jsonb_each_text(s.statuses) WHERE value = 'done') AS done, "
+        "count(*) OVER () AS overdue FROM s "
+        "JOIN o ON o.start = s.start AND o.statuses = s.statuses "
+        "ORDER BY cardinality(o.numbers) DESC, s.name, s.id LIMIT 100) x)"
+    )
+    incidents = (
+        # The incidents of the last twelve months (military hospitals' cases aside) at the
+        # region's structures and of the region (the cases its ARS officer, the page's
+        # reader, sees), each with its moment (detection, else opening) and the structure's
+        # start date; one counts when a priority-1 measure was past its deadline then and
+        # its last recorded status then was neither done nor not applicable. A structure
+        # that never recorded a priority-1 status had them all "not started" at any time.
+        "WITH p1 AS MATERIALIZED (SELECT id, deadline_months FROM actionplan_measure "
+        "WHERE plan_id = %(plan)s AND priority = 1), "
+        "c AS (SELECT c.structure_id, coalesce(sp.start_date, p.published_on) AS start, "
+        "coalesce(d.detected_at, c.opened_at) AS moment FROM cases_case c "
+        "JOIN declarations_declaration d ON d.id = c.declaration_id "
+        "JOIN actionplan_plan p ON p.id = %(plan)s "
+        "LEFT JOIN actionplan_structureplan sp "
+        "ON sp.structure_id = c.structure_id AND sp.plan_id = p.id "
+        "WHERE c.region_id = %(region)s AND NOT c.is_military "
+        "AND c.opened_at >= now() - interval '365 days' "
+        "AND c.structure_id IN (SELECT s.id FROM directory_structure s "
+        "JOIN directory_departement dep ON dep.id = s.departement_id "
+        "WHERE dep.region_id = %(region)s AND s.is_active)), "
+        "h AS (SELECT DISTINCT structure_id FROM actionplan_measureassessmentevent "
+        "WHERE measure_id IN (SELECT id FROM p1)) "
+        "SELECT count(*), count(*) FILTER (WHERE CASE WHEN h.structure_id IS NULL "
+        "THEN c.start + (SELECT min(deadline_months) FROM p1) * interval '1 month' "
+        "< (c.moment AT TIME ZONE 'UTC')::date "
+        "ELSE EXISTS (SELECT 1 FROM p1 "
+        "WHERE c.start + p1.deadline_months * interval '1 month' "
+        "< (c.moment AT TIME ZONE 'UTC')::date "
+        "AND coalesce((SELECT e.status FROM actionplan_measureassessmentevent e "
+        "WHERE e.structure_id = c.structure_id AND e.measure_id = p1.id "
+        "AND e.pgh_created_at <= c.moment ORDER BY e.pgh_created_at DESC, e.pgh_id DESC "
+        "LIMIT 1), 'not_started') NOT IN ('done', 'not_applicable')) END) "
+        "FROM c LEFT JOIN h ON h.structure_id = c.structure_id"
+    )
+    return [
+        _positional(structures, values),
+        _positional(incidents, values),
+        (
+            "SELECT * FROM actionplan_quartersnapshot WHERE plan_id = %s AND region_id = %s "
+            "ORDER BY year DESC, quarter DESC LIMIT 8",
+            [plan_id, region_id],
+        ),
+    ]
