@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.signals import setting_changed
 from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import linebreaksbr
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils.formats import get_format
@@ -31,15 +30,10 @@ from django.utils.translation import gettext as _
 
 from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.html, small
 from vigie.core.dates import Formatter, date_formatter
-from vigie.core.dsfr_render import e
+from vigie.core.dsfr_render import e, lines
 from vigie.core.timezones import zone_label
 
 PARIS_KEY = "Europe/Paris"
-
-
-def lines(value: Any) -> str:
-    """``{{ value|linebreaksbr }}``."""
-    return str(linebreaksbr(value, autoescape=True))
 
 
 def safe(html: str) -> SafeString:

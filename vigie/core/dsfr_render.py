@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.forms.boundfield import BoundField
+from django.template.defaultfilters import linebreaksbr
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, mark_safe
 from dsfr.forms import DsfrDjangoTemplates
@@ -30,6 +31,11 @@ def e(value: Any) -> str:
     if type(value) is str:
         return html.escape(value)
     return str(conditional_escape(value))
+
+
+def lines(value: Any) -> str:
+    """``{{ value|linebreaksbr }}``: escaped, line breaks as <br>."""
+    return str(linebreaksbr(value, autoescape=True))
 
 
 def _value(value: Any) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.template.defaultfilters import filesizeformat
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils.formats import get_format, localize
@@ -24,15 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from vigie.core.dates import date_text
-from vigie.core.dsfr_render import e
+from vigie.core.dsfr_render import e, lines
 from vigie.inbox.models import InboundMessage
 
 PARIS = "Europe/Paris"
-
-
-def _lines(value: Any) -> str:
-    """``{{ value|linebreaksbr }}``."""
-    return str(linebreaksbr(value, autoescape=True))
 
 
 def _iso(value: Any) -> str:
@@ -104,7 +99,7 @@ def message_html(message: InboundMessage) -> str:
         )
         out.append(
             '<div class="fr-mt-2w fr-mb-2w fr-p-2w fr-background-alt--grey"'
-            f' data-testid="email-body">{hint}{_lines(message.body)}</div>\n'
+            f' data-testid="email-body">{hint}{lines(message.body)}</div>\n'
         )
     elif not message.parse_error:
         out.append(f'<p class="fr-text--sm"><em>{_("No text.")}</em></p>\n')
