@@ -4,7 +4,9 @@
 # size, then gunicorn starts and bench/ratios.py measures everything else and writes
 # BENCHMARKS.md. Sizes from the environment: BENCH_SMALL_STRUCTURES (100),
 # BENCH_SMALL_CASES (1 000), BENCH_STRUCTURES (5 000), BENCH_CASES (50 000) — the large
-# size, in all; BENCH_WEB_WORKERS (2 x CPUs + 1).
+# size, in all; BENCH_WEB_WORKERS (2 x CPUs + 1). BENCH_KEEP=1 leaves the cluster running
+# after the run, with its data, for EXPLAIN (its DATABASE_URL is printed at the end; stop it
+# with `scripts/pgcluster.py stop <dir>`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -29,8 +31,12 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  $PY scripts/pgcluster.py stop "$pgdir" || true
-  rm -rf "$pgdir"
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    echo "== cluster kept in $pgdir: DATABASE_URL=${DATABASE_URL:-}"
+  else
+    $PY scripts/pgcluster.py stop "$pgdir" || true
+    rm -rf "$pgdir"
+  fi
   [ -n "$own_var" ] && rm -rf "$own_var"
   return 0
 }
