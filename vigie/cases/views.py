@@ -17,13 +17,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
-from vigie.cases import header, selectors, services, workflow
+from vigie.cases import header, page, selectors, services, workflow
 from vigie.cases.display import timeline_rows
 from vigie.cases.forms import (
     AgreeForm,
@@ -316,6 +317,8 @@ def _page(
         else (panel[0].key if panel else ""),
         "unanswered": sum(1 for row in questions if row["form"] is not None),
     }
+    # The page's own markup, written in Python around the later apps' blocks.
+    context["parts"] = page.parts(request, context, get_token(request))
     return render(request, "cases/detail.html", context, status=status)
 
 

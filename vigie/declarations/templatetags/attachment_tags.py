@@ -30,15 +30,21 @@ def attachment_list(context: template.Context, declaration: Declaration) -> Safe
     readable = (
         context.get("declaration_readable") if context.get("declaration") is declaration else None
     )
+    user = getattr(context.get("request"), "user", None)
+    return attachment_list_html(attachments_for(user, declaration, readable))
+
+
+def attachments_for(user: Any, declaration: Declaration, readable: bool | None) -> Sequence[Any]:
+    """The files of ``declaration`` ``user`` may read; ``readable``, when the page knows
+    whether the user reads the declaration, gives the answer of the files' rule."""
     attachments: Sequence[Attachment]
     if readable is None:
-        user = getattr(context.get("request"), "user", None)
         attachments = list(selectors.attachments_of(user, declaration))
     elif readable:
         attachments = selectors.attachments_of_readable(declaration.pk)
     else:
         attachments = []
-    return attachment_list_html(attachments)
+    return attachments
 
 
 def attachment_list_html(attachments: Sequence[Any]) -> SafeString:
