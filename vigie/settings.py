@@ -61,9 +61,13 @@ def database_from_url(url: str) -> dict[str, object]:
         # A database that does not answer fails fast: the page says 503, the worker waits.
         # Prepared statements: only vigie.core.sql.planned_cursor's (Django's own cursors
         # bind on the client and are never prepared); None turns them off in psycopg.
+        # JIT off: its compilation (100-150 ms at a million cases) costs the statistics and
+        # regional pages more than it saves; no statement of the app runs long enough to
+        # repay it. ``?options=...`` in DATABASE_URL replaces this (PgBouncer: see README).
         "OPTIONS": {
             "connect_timeout": env_int("VIGIE_DB_CONNECT_TIMEOUT", 5),
             "prepare_threshold": 5,
+            "options": "-c jit=off",
             **query,
         },
     }
