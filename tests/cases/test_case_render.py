@@ -403,9 +403,7 @@ def test_the_case_page_is_its_reference_template(world: Any, make_case: Any) -> 
 
 
 @pytest.mark.django_db
-def test_the_case_page_is_its_reference_template_in_every_state(
-    world: Any, make_case: Any
-) -> None:
+def test_the_case_page_is_its_reference_template_in_every_state(world: Any, make_case: Any) -> None:
     """The states the worked and fresh cases do not reach, each branch of the page's own
     markup (vigie/cases/page.py) against the reference: closed with everything the
     closure report holds, waiting for agreements (the closer sees who is awaited), late

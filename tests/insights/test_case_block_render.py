@@ -326,11 +326,3 @@ def test_the_blank_forms_are_the_forms_in_each_language() -> None:
         english = render.blank_indicator_fields()
     with translation.override("fr"):
         assert render.blank_indicator_fields() != english
-
-
-def test_the_labels_are_the_models_display() -> None:
-    for language in ("fr", "en"):
-        with translation.override(language):
-            for indicator in indicators():
-                assert render._display(indicator, "kind") == indicator.get_kind_display()
-                assert render._display(indicator, "tlp") == indicator.get_tlp_display()

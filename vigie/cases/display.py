@@ -21,16 +21,10 @@ from vigie.cases.models import (
     TrackingKind,
 )
 from vigie.cases.taken import received_line
+from vigie.core.choices import label
 from vigie.core.prepared import Marks, Prepared, prepared
 from vigie.declarations.steps import STEP_BY_SLUG
 from vigie.directory.models import User
-
-
-def _label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
 
 
 @dataclass
@@ -52,30 +46,30 @@ def _details(event: TimelineEvent, names: dict[int, str]) -> list[str]:
     kind = event.kind
     details: list[str] = []
     if kind in (EventKind.TAKEN, EventKind.RELEASED) and data.get("party"):
-        details.append(_("On behalf of: %(party)s") % {"party": _label(Party, data["party"])})
+        details.append(_("On behalf of: %(party)s") % {"party": label(Party, data["party"])})
         if data.get("previous") in names:
             details.append(_("Takes over from %(who)s") % {"who": names[data["previous"]]})
     if kind == EventKind.QUALIFIED:
         if data.get("criticity"):
             details.append(
-                _("Criticity: %(value)s") % {"value": _label(Criticity, data["criticity"])}
+                _("Criticity: %(value)s") % {"value": label(Criticity, data["criticity"])}
             )
         if data.get("outcomes"):
             details.append(
                 _("Outcomes: %(value)s")
-                % {"value": "; ".join(_label(Outcome, o) for o in data["outcomes"])}
+                % {"value": "; ".join(label(Outcome, o) for o in data["outcomes"])}
             )
     elif kind == EventKind.SUPPORT_MODE and data.get("mode"):
-        details.append(_label(SupportMode, data["mode"]))
+        details.append(label(SupportMode, data["mode"]))
     elif kind == EventKind.TRACKING and data.get("tracking"):
-        details.append(_label(TrackingKind, data["tracking"]))
+        details.append(label(TrackingKind, data["tracking"]))
     elif kind == EventKind.AGREEMENT:
         if data.get("party"):
-            details.append(_("On behalf of: %(party)s") % {"party": _label(Party, data["party"])})
+            details.append(_("On behalf of: %(party)s") % {"party": label(Party, data["party"])})
         if data.get("opinion"):
             details.append(
                 _("Opinion of the help received: %(opinion)s")
-                % {"opinion": _label(StructureOpinion, data["opinion"])}
+                % {"opinion": label(StructureOpinion, data["opinion"])}
             )
     elif kind == EventKind.DECLARATION:
         step = STEP_BY_SLUG.get(data.get("step", ""))
@@ -133,9 +127,9 @@ def timeline_rows(case: Case, reader: Any) -> list[TimelineRow]:
                 event=event,
                 at=event.at,
                 actor=(actor.get_full_name() or actor.email) if actor else _("Vigie (automatic)"),
-                kind=_label(EventKind, event.kind),
-                from_status=_label(CaseStatus, event.from_status) if event.from_status else "",
-                to_status=_label(CaseStatus, event.to_status) if event.to_status else "",
+                kind=label(EventKind, event.kind),
+                from_status=label(CaseStatus, event.from_status) if event.from_status else "",
+                to_status=label(CaseStatus, event.to_status) if event.to_status else "",
                 reason=event.reason,
                 details=(received if event.kind == EventKind.OPENED else [])
                 + _details(event, names),

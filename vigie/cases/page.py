@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from vigie.cases import render
 from vigie.cases.models import CaseStatus
 from vigie.cases.queue_rows import _STATUS_CLASSES
+from vigie.core.choices import display
 from vigie.core.dsfr_render import e, lines
 from vigie.core.timezones import zone_label
 from vigie.declarations.templatetags.attachment_tags import attachment_list_html, attachments_for
@@ -125,7 +126,7 @@ def _top(context: dict[str, Any], when: Any) -> str:
     tlp = _TLP_CLASSES.get(declaration.tlp, "")
     badges.append(
         f'<li>\n<span class="fr-badge fr-badge--no-icon fr-badge--sm{tlp}" data-testid="tlp">'
-        f"{e(declaration.get_tlp_display())}</span>\n</li>"
+        f"{e(display(declaration, 'tlp'))}</span>\n</li>"
     )
     if case.piloted_by_hfds:
         badges.append(
@@ -241,7 +242,7 @@ def _status_badge(case: Any) -> str:
     """<li> cases/includes/status_badge.html </li>"""
     return (
         f'<li>\n<span class="fr-badge fr-badge--no-icon{_STATUS_CLASSES.get(case.status, "")}"'
-        f' data-testid="status" data-status="{e(case.status)}">{e(case.get_status_display())}'
+        f' data-testid="status" data-status="{e(case.status)}">{e(display(case, "status"))}'
         "</span>\n</li>"
     )
 
@@ -253,7 +254,7 @@ def _criticity_badge(case: Any) -> str:
     return (
         f'<li><span class="fr-badge fr-badge--no-icon{warning}" data-testid="criticity"'
         f' data-criticity="{e(case.criticity)}">{_("Criticity:")} '
-        f"{e(case.get_criticity_display())}</span></li>"
+        f"{e(display(case, 'criticity'))}</span></li>"
     )
 
 
@@ -329,7 +330,7 @@ def _declaration(request: Any, context: dict[str, Any], csrf_token: Any, when: A
             note = f"<dt>{_('Rationale')}</dt><dd>{lines(case.qualification_note)}</dd>\n"
         out.append(
             '<dl class="vigie-summary" data-testid="qualification">\n'
-            f"<dt>{_('Criticity')}</dt><dd>{e(case.get_criticity_display())}</dd>\n"
+            f"<dt>{_('Criticity')}</dt><dd>{e(display(case, 'criticity'))}</dd>\n"
             f'<dt>{_("Outcomes")}</dt>\n<dd><ul class="fr-mb-0">{labels}</ul></dd>\n{note}'
             f"<dt>{_('Qualified by')}</dt>\n"
             f"<dd>{_name(case.qualified_by)}, {when(case.qualified_at)}</dd>\n</dl>\n"
@@ -368,7 +369,7 @@ def _support(context: dict[str, Any], csrf_token: Any, when: Any) -> str:
     if case.support_ended_at:
         ended = f"<dt>{_('Support ended at')}</dt><dd>{when(case.support_ended_at)}</dd>\n"
     # ``default:_("Not chosen yet")``: the translated literal as is, the value escaped.
-    mode = e(case.get_support_mode_display()) or _("Not chosen yet")
+    mode = e(display(case, "support_mode")) or _("Not chosen yet")
     questions = render.questions(
         context["questions"], case.pk, context["paris_tz"], context["structure_tz"], csrf_token
     )
@@ -413,7 +414,7 @@ def _closure(context: dict[str, Any], when: Any) -> str:
             opinion = _("Structure's opinion of the help received")
             rows.append(
                 f"<dt>{opinion}</dt>\n"
-                f'<dd data-testid="structure-opinion">{e(case.get_structure_opinion_display())}'
+                f'<dd data-testid="structure-opinion">{e(display(case, "structure_opinion"))}'
                 f"{comment}</dd>\n"
             )
         report = "".join(rows)
@@ -426,7 +427,7 @@ def _closure(context: dict[str, Any], when: Any) -> str:
             items.append(
                 f'<li data-testid="agreement" data-party="{e(agreement.party)}">\n'
                 f'<span class="fr-badge fr-badge--sm fr-badge--success">{_("Agreed")}</span>\n'
-                f"<strong>{e(agreement.get_party_display())}</strong> — {_name(agreement.by)}, "
+                f"<strong>{e(display(agreement, 'party'))}</strong> — {_name(agreement.by)}, "
                 f"{when(agreement.at)}{comment}\n</li>\n"
             )
         items += [

@@ -29,6 +29,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.html, small
+from vigie.core.choices import display
 from vigie.core.dates import Formatter, date_formatter
 from vigie.core.dsfr_render import e, lines
 from vigie.core.timezones import zone_label
@@ -345,7 +346,7 @@ def tracking(entries: list[Any], paris: Any, local: Any) -> SafeString:
         out.append(
             f'\n<tr data-testid="tracking-entry" data-kind="{e(entry.kind)}">\n'
             f"<td>{moment_html(entry.at, paris, local)}</td>\n"
-            f"<td>{e(entry.get_kind_display())}</td>\n"
+            f"<td>{e(display(entry, 'kind'))}</td>\n"
             f"<td>{details}</td>\n<td>{_name(entry.by)}</td>\n</tr>\n"
         )
     out.append("\n</tbody>\n</table>\n</div>\n")
@@ -427,7 +428,7 @@ def keyfacts(
     detected = (
         moment_html(declaration.detected_at, paris, local) if declaration.detected_at else "—"
     )
-    care = e(declaration.get_care_impact_display() or "—")
+    care = e(display(declaration, "care_impact") or "—")
     if declaration.plan_blanc:
         care += f" — {_('plan blanc triggered')}"
     if declaration.urgent_help:
@@ -436,7 +437,7 @@ def keyfacts(
         urgent = _("Help requested, not urgent")
     else:
         urgent = _("Not requested")
-    mode = case.get_support_mode_display()
+    mode = display(case, "support_mode")
     mode = e(mode) if mode else _("Not chosen yet")
     following = deadlines[0] if deadlines else None
     if following:
@@ -560,7 +561,7 @@ def similar(items: Iterable[Any]) -> SafeString:
             '\n<li data-testid="similar">\n'
             f'<a href="{e(url)}">{e(case.reference)}</a>\n'
             f"— {e(structure.name)} ({e(structure.departement)})\n"
-            f"{_status_badge(case.status, case.get_status_display())}\n"
+            f"{_status_badge(case.status, display(case, 'status'))}\n"
             f'<br><span class="fr-text--sm">{reasons}</span>\n</li>\n'
         )
     return safe("".join(out))

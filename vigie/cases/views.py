@@ -317,8 +317,10 @@ def _page(
         else (panel[0].key if panel else ""),
         "unanswered": sum(1 for row in questions if row["form"] is not None),
     }
-    # The page's own markup, written in Python around the later apps' blocks.
-    context["parts"] = page.parts(request, context, get_token(request))
+    # The page's own markup, written in Python around the later apps' blocks; one CSRF
+    # token for its forms and the layout's (each masking costs).
+    context["csrf_token"] = get_token(request)
+    context["parts"] = page.parts(request, context, context["csrf_token"])
     return render(request, "cases/detail.html", context, status=status)
 
 

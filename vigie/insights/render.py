@@ -18,17 +18,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.signals import setting_changed
-from django.db.models import Field
 from django.forms import Form
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
-from django.utils.encoding import force_str
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from vigie.core.choices import display
 from vigie.core.dates import date_text
 from vigie.core.dsfr_render import e
 from vigie.core.timezones import zone_label
@@ -190,29 +189,13 @@ def _obligations(
     )
 
 
-# Each choice field's labels by value, read once: the model's get_<field>_display builds
-# this dict on every call, hashing each lazy label (a translation each).
-_choices: dict[str, dict[Any, Any]] = {}
-
-
-def _display(indicator: Indicator, name: str) -> Any:
-    """``indicator.get_<name>_display()``."""
-    labels = _choices.get(name)
-    if labels is None:
-        field = Indicator._meta.get_field(name)
-        assert isinstance(field, Field)  # a column of choices, not a relation
-        labels = _choices[name] = dict(field.flatchoices)
-    value = getattr(indicator, name)
-    return force_str(labels.get(value, value), strings_only=True)
-
-
 def _indicators(texts: _Texts, indicators: Iterable[Indicator]) -> str:
     out = []
     for indicator in indicators:
         comment = f" — {e(indicator.comment)}" if indicator.comment else ""
         out.append(
-            f'\n<li data-testid="indicator">{e(_display(indicator, "kind"))} : '
-            f"<code>{e(indicator.value)}</code> — {e(_display(indicator, 'tlp'))}"
+            f'\n<li data-testid="indicator">{e(display(indicator, "kind"))} : '
+            f"<code>{e(indicator.value)}</code> — {e(display(indicator, 'tlp'))}"
             f"{comment}</li>"
         )
     if not out:

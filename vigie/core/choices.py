@@ -1,0 +1,55 @@
+"""Choice labels in the active language, each read once per language.
+
+A model's ``get_<field>_display()`` builds a dict of every choice on each call, hashing
+each lazy label (a translation each): the case page called it some thirty times per
+request, a tracking sheet's kind alone reading a dozen translations per line. These give
+the same text from a dict kept per (field or choices, language).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.db.models import Choices, Field, Model
+from django.utils.encoding import force_str
+from django.utils.translation import get_language
+
+_labels: dict[tuple[Any, str | None], dict[Any, str]] = {}
+
+
+def _for(owner: Any, pairs: Any) -> dict[Any, str]:
+    key = (owner, get_language())
+    labels = _labels.get(key)
+    if labels is None:
+        if len(_labels) > 1000:
+            _labels.clear()
+        labels = _labels[key] = {value: str(label) for value, label in pairs}
+    return labels
+
+
+def display(instance: Model, name: str) -> Any:
+    """``instance.get_<name>_display()``."""
+    field = instance._meta.get_field(name)
+    assert isinstance(field, Field)  # a column with choices, not a relation
+    value = getattr(instance, field.attname)
+    try:
+        return _for(field, field.flatchoices)[value]
+    except (KeyError, TypeError):  # not one of the choices (or unhashable): Django's answer
+        return force_str(getattr(instance, f"get_{name}_display")(), strings_only=True)
+
+
+def label(choices: type[Choices], value: Any) -> str:
+    """``str(choices(value).label)``, or the value itself when it is not a choice."""
+    try:
+        return _for(choices, choices.choices)[value]
+    except (KeyError, TypeError):
+        return str(value)
+
+
+def _forget(**_kwargs: Any) -> None:
+    # A setting the labels depend on (languages, translations) may have changed (tests).
+    _labels.clear()
+
+
+setting_changed.connect(_forget)
