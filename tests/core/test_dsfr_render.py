@@ -121,3 +121,30 @@ def test_the_case_page_forms_use_it(world: Any, make_case: Any) -> None:
     form = case_forms.AskForm({"version": "1", "text": ""}, key="ask")
     assert not form.is_valid()
     assert 'class="fr-error-text"' in str(form["text"].errors)
+
+
+def test_lines_is_the_linebreaksbr_filter() -> None:
+    from django.template.defaultfilters import linebreaksbr
+    from django.utils.functional import lazy
+    from django.utils.safestring import mark_safe
+
+    from vigie.core.dsfr_render import lines
+
+    texts = [
+        "",
+        "one line",
+        "a\nb",
+        "a\r\nb\rc\n\nd\r\n\r\n",
+        '<b>"Bonjour"</b> & l\'équipe\r\n\tsuite',
+        "\n",
+        "\r",
+    ]
+    values: list[Any] = [
+        *texts,
+        *(mark_safe(text) for text in texts),
+        *(lazy(lambda text=text: text, str)() for text in texts),
+        None,
+        42,
+    ]
+    for value in values:
+        assert lines(value) == str(linebreaksbr(value, autoescape=True)), repr(value)

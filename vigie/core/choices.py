@@ -8,6 +8,7 @@ the same text from a dict kept per (field or choices, language).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -18,23 +19,26 @@ from django.utils.translation import get_language
 _labels: dict[tuple[Any, str | None], dict[Any, str]] = {}
 
 
-def _for(owner: Any, pairs: Any) -> dict[Any, str]:
+def _for(owner: Any, pairs: Callable[[], Any]) -> dict[Any, str]:
     key = (owner, get_language())
     labels = _labels.get(key)
     if labels is None:
         if len(_labels) > 1000:
             _labels.clear()
-        labels = _labels[key] = {value: str(label) for value, label in pairs}
+        labels = _labels[key] = {value: str(label) for value, label in pairs()}
     return labels
 
 
-def display(instance: Model, name: str) -> Any:
+def display(instance: Model | Any, name: str) -> Any:
     """``instance.get_<name>_display()``."""
-    field = instance._meta.get_field(name)
+    meta = getattr(instance, "_meta", None)
+    if meta is None:  # not a model (a test's stand-in): its own method
+        return getattr(instance, f"get_{name}_display")()
+    field = meta.get_field(name)
     assert isinstance(field, Field)  # a column with choices, not a relation
     value = getattr(instance, field.attname)
     try:
-        return _for(field, field.flatchoices)[value]
+        return _for(field, lambda: field.flatchoices)[value]
     except (KeyError, TypeError):  # not one of the choices (or unhashable): Django's answer
         return force_str(getattr(instance, f"get_{name}_display")(), strings_only=True)
 
@@ -42,7 +46,7 @@ def display(instance: Model, name: str) -> Any:
 def label(choices: type[Choices], value: Any) -> str:
     """``str(choices(value).label)``, or the value itself when it is not a choice."""
     try:
-        return _for(choices, choices.choices)[value]
+        return _for(choices, lambda: choices.choices)[value]
     except (KeyError, TypeError):
         return str(value)
 

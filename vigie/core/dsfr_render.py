@@ -34,7 +34,10 @@ def e(value: Any) -> str:
 
 
 def lines(value: Any) -> str:
-    """``{{ value|linebreaksbr }}``: escaped, line breaks as <br>."""
+    """``{{ value|linebreaksbr }}``: escaped, line breaks as <br> (plain text straight away:
+    the filter normalises \r\n and \r to \n, escapes, then replaces \n)."""
+    if type(value) is str:
+        return html.escape(value.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
     return str(linebreaksbr(value, autoescape=True))
 
 
