@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from typing import Any
 
+from django.templatetags.tz import do_timezone
 from django.utils import dateformat
 from django.utils.dates import MONTHS
 from django.utils.translation import get_language
@@ -61,3 +63,8 @@ def date_formatter(django_format: str) -> Formatter:
 def date_text(value: date, django_format: str) -> str:
     """``value|date:django_format`` (``value`` already in the zone to show), unescaped."""
     return date_formatter(django_format)(value)
+
+
+def zoned_text(value: Any, zone: Any, django_format: str) -> str:
+    """``value|timezone:zone|date:django_format``, unescaped."""
+    return date_text(do_timezone(value, zone), django_format)

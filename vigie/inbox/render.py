@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat
-from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils.formats import get_format, localize
 from django.utils.html import escape
@@ -23,7 +22,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from vigie.core.dates import date_text
+from vigie.core.dates import zoned_text
 from vigie.core.dsfr_render import e, lines
 from vigie.inbox.models import InboundMessage
 
@@ -37,7 +36,7 @@ def _iso(value: Any) -> str:
 
 def _paris(value: Any, format_name: str) -> str:
     """``{{ value|timezone:"Europe/Paris"|date:format_name }}``."""
-    return escape(date_text(do_timezone(value, PARIS), get_format(format_name)))
+    return escape(zoned_text(value, PARIS, get_format(format_name)))
 
 
 def _item(entry: Any, key: str) -> str:

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.signals import setting_changed
 from django.forms import Form
-from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
@@ -28,7 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vigie.core.choices import display
-from vigie.core.dates import date_text
+from vigie.core.dates import zoned_text
 from vigie.core.dsfr_render import e
 from vigie.core.timezones import zone_label
 from vigie.insights.forms import IndicatorForm, ObligationForm
@@ -140,11 +139,6 @@ def _texts_now() -> _Texts:
     return texts
 
 
-def _moment(at: Any, zone: str, fmt: str) -> str:
-    """``at|timezone:zone|date:fmt``, escaped."""
-    return e(date_text(do_timezone(at, zone), fmt))
-
-
 def _obligations(
     texts: _Texts, case_pk: int, zone: str, rows: Iterable[dict[str, Any]], csrf_token: Any
 ) -> str:
@@ -160,10 +154,10 @@ def _obligations(
             at = row["due_at"]
             due = (
                 f'<time datetime="{e(template_localtime(at).isoformat())}">'
-                f"{_moment(at, zone, fmt)}</time>"
+                f"{e(zoned_text(at, zone, fmt))}</time>"
             )
         if status == "done":
-            done = texts.done_on % {"at": _moment(row["done_at"], zone, fmt)}
+            done = texts.done_on % {"at": e(zoned_text(row["done_at"], zone, fmt))}
             badge = f'<span class="fr-badge fr-badge--success fr-badge--sm">{done}</span>'
         else:
             badge = texts.overdue if status == "overdue" else texts.due
