@@ -54,7 +54,7 @@ def blank(form_class: type[CaseActionForm], key: str, **kwargs: Any) -> CaseActi
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_written_once_as_written_every_time(language: str) -> None:
-    render._forget_blank_fields()
+    render._blank_fields.clear()
     cases: list[tuple[type[CaseActionForm], str, dict[str, Any]]] = [
         (form_class, key, {})
         for form_class in action_forms()
@@ -93,7 +93,7 @@ def test_a_bound_form_is_written_with_what_was_typed() -> None:
 def test_forms_built_from_the_case_are_written_for_what_they_were_built_from(
     world: Any, make_case: Callable[..., Any], make_user: Callable[..., Any]
 ) -> None:
-    render._forget_blank_fields()
+    render._blank_fields.clear()
     publish_sheet(world, make_user(Role.ACSS_ANALYST), "Rançongiciel : les premiers gestes")
     case = make_case(world.lyon, world.declarant_lyon)
     other = make_case(world.reunion, world.declarant_reunion)

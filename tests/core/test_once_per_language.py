@@ -13,6 +13,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from tests.factories import client_for
+from vigie.core import memo
 from vigie.core.templatetags import vigie_nav
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +25,13 @@ def normalised(html: str) -> str:
 
 
 def test_pages_are_the_same_as_rendered_afresh(world: Any) -> None:
-    vigie_nav._forget()
+    memo.forget()
     pages = {}
     for user in (world.acss, world.declarant_lyon):
         client = client_for(user)
         first = client.get("/compte/profil/").content.decode()  # renders the parts
         kept = client.get("/compte/profil/").content.decode()  # serves them
-        vigie_nav._forget()
+        memo.forget()
         fresh = client.get("/compte/profil/").content.decode()
         assert normalised(kept) == normalised(first) == normalised(fresh)
         assert 'id="footer"' in kept and "fr-skiplinks" in kept and "fr-theme" in kept

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.signals import setting_changed
 from django.template.defaultfilters import date as date_filter
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
@@ -32,6 +31,7 @@ from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.
 from vigie.core.choices import display
 from vigie.core.dates import Formatter, date_formatter
 from vigie.core.dsfr_render import e, lines
+from vigie.core.memo import Memo
 from vigie.core.timezones import zone_label
 
 PARIS_KEY = "Europe/Paris"
@@ -203,7 +203,7 @@ def action_form(
 # (the version aside) and what the form took from the case or the reader
 # (``CaseActionForm.fields_key``): a page shows half a dozen, the same on every case, and
 # building their markup was most of the panel's cost.
-_blank_fields: dict[tuple[Any, ...], str] = {}
+_blank_fields = Memo()
 
 
 def _visible_fields(form: Any) -> str:
@@ -213,19 +213,10 @@ def _visible_fields(form: Any) -> str:
     key = (type(form), form.auto_id, get_language(), initial, form.fields_key())
     html = _blank_fields.get(key)
     if html is None:
-        html = "".join(e(field.as_field_group()) for field in form.visible_fields())
-        if len(_blank_fields) > 1000:
-            _blank_fields.clear()
-        _blank_fields[key] = html
+        html = _blank_fields.put(
+            key, "".join(e(field.as_field_group()) for field in form.visible_fields())
+        )
     return html
-
-
-def _forget_blank_fields(**_kwargs: Any) -> None:
-    # A setting the forms' renderer or the catalogue reads may have changed (tests).
-    _blank_fields.clear()
-
-
-setting_changed.connect(_forget_blank_fields)
 
 
 def _get(row: Any, name: str) -> Any:

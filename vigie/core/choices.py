@@ -11,21 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.signals import setting_changed
 from django.db.models import Choices, Field, Model
 from django.utils.encoding import force_str
 from django.utils.translation import get_language
 
-_labels: dict[tuple[Any, str | None], dict[Any, str]] = {}
+from vigie.core.memo import Memo
+
+_labels = Memo()
 
 
 def _for(owner: Any, pairs: Callable[[], Any]) -> dict[Any, str]:
     key = (owner, get_language())
     labels = _labels.get(key)
     if labels is None:
-        if len(_labels) > 1000:
-            _labels.clear()
-        labels = _labels[key] = {value: str(label) for value, label in pairs()}
+        labels = _labels.put(key, {value: str(label) for value, label in pairs()})
     return labels
 
 
@@ -49,11 +48,3 @@ def label(choices: type[Choices], value: Any) -> str:
         return _for(choices, lambda: choices.choices)[value]
     except (KeyError, TypeError):
         return str(value)
-
-
-def _forget(**_kwargs: Any) -> None:
-    # A setting the labels depend on (languages, translations) may have changed (tests).
-    _labels.clear()
-
-
-setting_changed.connect(_forget)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.signals import setting_changed
 from django.forms import Form
 from django.urls import reverse
 from django.utils.formats import get_format
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from vigie.core.choices import display
 from vigie.core.dates import zoned_text
 from vigie.core.dsfr_render import e
+from vigie.core.memo import Memo
 from vigie.core.timezones import zone_label
 from vigie.insights.forms import IndicatorForm, ObligationForm
 from vigie.insights.models import Indicator
@@ -49,7 +49,7 @@ def indicator_fields(form: Form) -> str:
 # The blank forms' fields, per language (and kind): the page shows the same blank forms to
 # everyone who may record, and building and rendering them was half the block's cost.
 # Nothing else goes into them (no value, no initial, static choices and labels).
-_blank: dict[tuple[str | None, str], str] = {}
+_blank = Memo()
 UTC = ZoneInfo("UTC")
 
 
@@ -73,15 +73,6 @@ def blank_indicator_fields() -> str:
     return html
 
 
-def _forget(**_kwargs: Any) -> None:
-    # A setting the forms' renderer or the catalogue reads may have changed (tests).
-    _blank.clear()
-    _texts.clear()
-
-
-setting_changed.connect(_forget)
-
-
 @dataclass(frozen=True)
 class _Texts:
     """The block's texts in one language, read from the catalogue once per language."""
@@ -103,7 +94,7 @@ class _Texts:
     report: str
 
 
-_texts: dict[str | None, _Texts] = {}
+_texts = Memo()
 
 
 def _texts_now() -> _Texts:

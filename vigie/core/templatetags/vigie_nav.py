@@ -8,10 +8,14 @@ import weakref
 from typing import Any
 
 from django import template
-from django.core.signals import setting_changed
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from vigie.core.memo import Memo
+
+# The nodes, for tests to read what they keep.
+_ONCE_NODES: weakref.WeakSet[OncePerLanguageNode] = weakref.WeakSet()
 
 register = template.Library()
 
@@ -48,13 +52,11 @@ def nav_menu_items(menu: list[dict[str, Any]]) -> SafeString:
 
 # --- parts of the layout that depend on the language only ------------------------------
 
-_ONCE_NODES: weakref.WeakSet[OncePerLanguageNode] = weakref.WeakSet()
-
 
 class OncePerLanguageNode(template.Node):
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist
-        self.rendered: dict[str | None, SafeString] = {}
+        self.rendered = Memo()
         _ONCE_NODES.add(self)
 
     def render(self, context: template.Context) -> SafeString:
@@ -75,12 +77,3 @@ def once_per_language(parser: template.base.Parser, token: template.base.Token) 
     nodelist = parser.parse(("endonce_per_language",))
     parser.delete_first_token()
     return OncePerLanguageNode(nodelist)
-
-
-def _forget(**_kwargs: Any) -> None:
-    # A setting the markup reads (static files, languages, URLs) may have changed (tests).
-    for node in list(_ONCE_NODES):
-        node.rendered.clear()
-
-
-setting_changed.connect(_forget)
