@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Func, JSONField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -413,6 +413,27 @@ def region_for_view(user: Any, code: str) -> Region | None:
 
 def snapshots_of(user: Any, plan: Plan, region: Region | None) -> QuerySet[QuarterSnapshot]:
     return QuarterSnapshot.objects.visible_to(user).filter(plan=plan, region=region)
+
+
+# A snapshot's figures without the structures' list (``per_structure``: a region's
+# thousands of rows, which the pages never show), as PostgreSQL's jsonb gives them.
+_FIGURES_SHOWN = Func(
+    F("figures"), template="(%(expressions)s - 'per_structure')", output_field=JSONField()
+)
+
+
+def snapshot_before(
+    user: Any, plan: Plan, region: Region | None, year: int, quarter: int, among: int = 8
+) -> QuarterSnapshot | None:
+    """The latest snapshot of a quarter before ``year``/``quarter`` among the ``among``
+    latest ones (the regional view compares with it), its figures without
+    ``per_structure``."""
+    latest = snapshots_of(user, plan, region).defer("figures").annotate(shown=_FIGURES_SHOWN)
+    for snapshot in latest[:among]:
+        if (snapshot.year, snapshot.quarter) < (year, quarter):
+            snapshot.figures = snapshot.shown
+            return snapshot
+    return None
 
 
 def reports_list(user: Any) -> QuerySet[ReportRun]:

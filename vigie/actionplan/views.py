@@ -260,8 +260,7 @@ def _progress_page(request: HttpRequest, region: Region | None) -> HttpResponse:
         per_page=STRUCTURES_PER_PAGE,
     )
     year, quarter = quarter_of(today)
-    snapshots = list(selectors.snapshots_of(request.user, plan, region)[:8])
-    previous = next((s for s in snapshots if (s.year, s.quarter) < (year, quarter)), None)
+    previous = selectors.snapshot_before(request.user, plan, region, year, quarter)
     data = tables(figures, previous.figures if previous else None, structures)
     found = structures.matching(query) if query else structures
     page = Paginator(found, STRUCTURES_PER_PAGE).get_page(request.GET.get("page"))
