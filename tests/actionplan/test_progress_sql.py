@@ -52,6 +52,9 @@ def varied(small_world: Any) -> Any:
         date(2024, 3, 31),
         date(2024, 9, 1),
         date(2030, 1, 1),
+        # The plan's own date, set explicitly: such a structure counts with those that
+        # set none, although the statement reads it with those that set one.
+        plan.published_on,
     ]
     shared = {m.pk: rng.choice(STATUSES) for m in measures[:6]}
     kinds = [k.value for k in StructureKind]
@@ -65,7 +68,9 @@ def varied(small_world: Any) -> Any:
         structure.save()
         structures.append(structure)
         if n % 3 == 1:
-            StructurePlan.objects.create(structure=structure, plan=plan, start_date=starts[n % 7])
+            StructurePlan.objects.create(
+                structure=structure, plan=plan, start_date=starts[n % len(starts)]
+            )
         if n % 3 == 2:
             recorded = (
                 shared

@@ -26,7 +26,7 @@ from vigie.actionplan.models import (
     StructurePlan,
 )
 from vigie.actionplan.selectors import assessment_event_model, start_dates, structures_for_plan
-from vigie.directory.models import Region, StructureKind
+from vigie.directory.models import Departement, Region, StructureKind
 
 # Structures with overdue priority-1 measures listed on pages and in the PDF, most overdue
 # first; the spreadsheet lists them all.
@@ -357,9 +357,13 @@ def _parse_statuses(text: str | None) -> dict[int, str] | None:
 class RegionStructures(Sequence[dict[str, Any]]):
     """The structures of the figures (those ``compute_figures`` counts, in the same
     order), read from PostgreSQL as they are shown: a page of them in name order (as
-    ``StructureRows``), the most overdue. The counts come from one statement grouping
-    the structures by type, start date and recorded statuses: structures of the same
-    start date and statuses count the same."""
+    ``StructureRows``), the most overdue. The counts come from one statement: the
+    structures are counted by type, and those with a start date or statuses recorded
+    (a region's few, while its thousands have neither) grouped by type, start date and
+    recorded statuses: structures of the same start date and statuses count the same.
+    What is listed is read département by département in the order of an index
+    (directory 0007), so that a page or the first of a group read a few rows of each
+    département instead of sorting every structure of the region."""
 
     def __init__(
         self,
@@ -370,10 +374,13 @@ class RegionStructures(Sequence[dict[str, Any]]):
         page: tuple[int, int] | None = None,
     ) -> None:
         self.profiles = profiles
+        self.published_on = plan.published_on
         structures = _structures_of(user, region)
         self.among = structures.values("pk")
         s_sql, s_params = (
-            structures.order_by().values_list("pk", "finess", "name", "kind", "town")
+            structures.order_by().values_list(
+                "pk", "finess", "name", "kind", "town", "departement_id"
+            )
         ).query.sql_with_params()
         sp_sql, sp_params = (
             StructurePlan.objects.visible_to(user)
@@ -387,25 +394,46 @@ class RegionStructures(Sequence[dict[str, Any]]):
             .order_by()
             .values_list("structure_id", "measure_id", "status")
         ).query.sql_with_params()
-        # Each structure with its start date and its recorded statuses as one text
-        # ("12=done,15=in_progress"; none recorded: NULL), read once.
+        # The départements to read the structures of, one by one (reference data that
+        # everybody reads; s holds the reader's scope).
+        d_sql, d_params = f"SELECT id FROM {Departement._meta.db_table}", []  # noqa: S608
+        if region is not None:
+            d_sql, d_params = f"{d_sql} WHERE region_id = %s", [region.pk]
+        # s: the structures, inlined where they are read (by type, or in an index's order
+        # within a département); x: those with a start date or statuses recorded, each
+        # with its start date and its statuses as one text ("12=done,15=in_progress";
+        # none recorded: NULL), read once; ps: every structure with its start date and
+        # statuses.
         self._with = (
-            f"WITH s(id, finess, name, kind, town) AS ({s_sql}), "  # noqa: S608 (ORM's)
+            "WITH s(id, finess, name, kind, town, departement_id) AS NOT MATERIALIZED ("  # noqa: S608 (ORM's)
+            f"{s_sql}), "
             f"sp(structure_id, start_date) AS ({sp_sql}), "
             f"a(structure_id, measure_id, status) AS ({a_sql}), "
-            "ps AS MATERIALIZED ("
+            f"d(id) AS ({d_sql}), "
+            "x AS MATERIALIZED ("
             "  SELECT x.id, x.finess, x.name, x.kind, x.town,"
             "  coalesce(xp.start_date, %s::date) AS start, xa.statuses"
-            "  FROM s x LEFT JOIN ("
-            "    SELECT * FROM sp WHERE sp.structure_id IN (SELECT id FROM s)"
-            "  ) xp ON xp.structure_id = x.id LEFT JOIN ("
+            "  FROM s x LEFT JOIN sp xp ON xp.structure_id = x.id LEFT JOIN ("
             "    SELECT a.structure_id, string_agg(a.measure_id::text || '=' || a.status, ','"
             "    ORDER BY a.measure_id) AS statuses"
-            "    FROM a WHERE a.structure_id IN (SELECT id FROM s) GROUP BY 1"
+            "    FROM a GROUP BY 1"
             "  ) xa ON xa.structure_id = x.id"
+            "  WHERE x.id IN (SELECT structure_id FROM sp UNION SELECT structure_id FROM a)"
+            "), "
+            "ps AS NOT MATERIALIZED ("
+            "  SELECT s.id, s.finess, s.name, s.kind, s.town,"
+            "  coalesce(x.start, %s::date) AS start, x.statuses"
+            "  FROM s LEFT JOIN x ON x.id = s.id"
             ") "
         )
-        self._with_params = [*s_params, *sp_params, *a_params, plan.published_on]
+        self._with_params = [
+            *s_params,
+            *sp_params,
+            *a_params,
+            *d_params,
+            plan.published_on,
+            plan.published_on,
+        ]
         self._keys: dict[tuple[date, str | None], tuple[date, tuple[str, ...]]] = {}
         self._count = 0
         self._first: list[tuple[Any, ...]] = []
@@ -424,38 +452,59 @@ class RegionStructures(Sequence[dict[str, Any]]):
         return key
 
     def _read(self, page: tuple[int, int] | None) -> None:
-        """The groups ("g": a count), the first OVERDUE_LISTED structures of each start
-        date and statuses by name as Python orders them ("r"), and the page ("p")."""
-        columns = "id, finess, name, kind, town, start, statuses"
+        """The structures by type ("k": a count), those with a start date or statuses
+        grouped ("g": a count), the first OVERDUE_LISTED structures of each start date and
+        statuses by name as Python orders them (of those with neither: "f"; of the others:
+        "r"), and the page ("p")."""
         sql = (
-            "SELECT 'g', NULL::bigint, NULL, NULL, kind, NULL, start, statuses, count(*) "
-            "FROM ps GROUP BY kind, start, statuses "
-            # Ranked on the few columns the order needs, the rows joined after (sorting
-            # the whole rows cost a third more).
-            "UNION ALL SELECT 'r', ps.id, ps.finess, ps.name, ps.kind, ps.town, ps.start,"
-            " ps.statuses, NULL FROM ps JOIN ("
-            "  SELECT id, row_number() OVER ("
+            "SELECT 'k', NULL::bigint, NULL, NULL, kind, NULL, NULL::date, NULL, count(*) "
+            "FROM s GROUP BY kind "
+            "UNION ALL SELECT 'g', NULL, NULL, NULL, kind, NULL, start, statuses, count(*) "
+            "FROM x GROUP BY kind, start, statuses "
+            "UNION ALL SELECT 'r', id, finess, name, kind, town, start, statuses, NULL FROM ("
+            "  SELECT *, row_number() OVER ("
             '    PARTITION BY start, statuses ORDER BY name COLLATE "C", id'
-            "  ) AS rank FROM ps"
-            ") r ON r.id = ps.id WHERE r.rank <= %s"
+            "  ) AS rank FROM x"
+            ") r WHERE r.rank <= %s "
+            # The first of each département in the index's order, then of them all.
+            "UNION ALL (SELECT 'f', t.id, t.finess, t.name, t.kind, t.town, NULL, NULL, NULL "
+            "FROM d CROSS JOIN LATERAL ("
+            "  SELECT * FROM s WHERE s.departement_id = d.id AND s.id NOT IN (SELECT id FROM x)"
+            '  ORDER BY s.name COLLATE "C", s.id LIMIT %s'
+            ') t ORDER BY t.name COLLATE "C", t.id LIMIT %s)'
         )
-        params: list[Any] = [OVERDUE_LISTED]
+        params: list[Any] = [OVERDUE_LISTED, OVERDUE_LISTED, OVERDUE_LISTED]
         if page is not None:
             sql += (
-                f" UNION ALL (SELECT 'p', {columns}, NULL FROM ps"  # noqa: S608 (our own text)
-                " ORDER BY name, id LIMIT %s OFFSET %s)"
+                " UNION ALL (SELECT 'p', t.id, t.finess, t.name, t.kind, t.town,"
+                " coalesce(x.start, %s::date), x.statuses, NULL FROM d CROSS JOIN LATERAL ("
+                "  SELECT * FROM s WHERE s.departement_id = d.id"
+                "  ORDER BY s.name, s.id LIMIT %s"
+                ") t LEFT JOIN x ON x.id = t.id ORDER BY t.name, t.id LIMIT %s OFFSET %s)"
             )
-            params += [page[1], page[0]]
+            params += [self.published_on, page[0] + page[1], page[1], page[0]]
         rows = self._execute(sql, params)
+        by_kind: dict[str, int] = {}
         page_rows: list[tuple[Any, ...]] = []
         for part, *row, count in rows:
-            if part == "g":
+            if part == "k":
+                by_kind[row[3]] = by_kind.get(row[3], 0) + count
+            elif part == "g":
                 self.profiles.count(row[3], self._key(row[5], row[6]), count)
+                by_kind[row[3]] = by_kind.get(row[3], 0) - count
                 self._count += count
             elif part == "r":
                 self._first.append(tuple(row))
+            elif part == "f":
+                self._first.append((*row[:5], self.published_on, None))
             else:
                 page_rows.append(tuple(row))
+        # Those with neither a start date nor statuses: the rest of each type.
+        nothing = self._key(self.published_on, None)
+        for kind, count in by_kind.items():
+            if count:
+                self.profiles.count(kind, nothing, count)
+                self._count += count
         if page is not None:
             self._page = (page[0], page_rows)
 

@@ -8,8 +8,8 @@ import pghistory
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import F, Q
+from django.db.models.functions import Collate, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -165,14 +165,24 @@ class Structure(models.Model):
         verbose_name_plural = _("structures")
         indexes: ClassVar = [
             models.Index(fields=["departement", "kind"]),
-            # A region's active structures, read from this index alone rather than by
+            # A region's active structures, read from these indexes alone rather than by
             # scanning every structure of the country: the action plan's regional figures
-            # (vigie/actionplan/figures.py) read these columns of them.
+            # (vigie/actionplan/figures.py) count them by type and read a page of them by
+            # name département by département (the first of each in the database's order),
+            # and the first by name as Python orders them (code points: "C").
             models.Index(
-                fields=["departement"],
-                include=["id", "finess", "name", "kind", "town"],
+                fields=["departement", "name", "id"],
+                include=["finess", "kind", "town"],
                 condition=Q(is_active=True),
-                name="structure_active_departement",
+                name="structure_active_name",
+            ),
+            models.Index(
+                F("departement"),
+                Collate("name", "C"),
+                F("id"),
+                include=["finess", "kind", "town"],
+                condition=Q(is_active=True),
+                name="structure_active_name_c",
             ),
             # The case queue's search: a substring of the name, in any case (icontains
             # compares UPPER(name), hence the expression), found from trigrams.
