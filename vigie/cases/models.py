@@ -211,6 +211,15 @@ class Case(models.Model):
                 condition=~models.Q(status="closed"),
                 name="case_open_status",
             ),
+            # The same with the structure and the id: an open tab's count under a search
+            # whose structures are hashed (selectors._search) reads the index alone, not
+            # each open case's row (issue 18).
+            models.Index(
+                fields=["status"],
+                include=["structure_id", "is_military", "shared_with_cell", "id"],
+                condition=~models.Q(status="closed"),
+                name="case_open_status_search",
+            ),
             # The open queues' default orders, urgent cases first (selectors.URGENT_FIRST):
             # national readers newest first; an ARS desk by its region, the most pressing
             # weekly update first. Pages are read from the index whatever the number of
