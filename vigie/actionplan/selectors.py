@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db.models import Exists, F, Func, JSONField, OuterRef, QuerySet, Subquery, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -415,25 +418,43 @@ def snapshots_of(user: Any, plan: Plan, region: Region | None) -> QuerySet[Quart
     return QuarterSnapshot.objects.visible_to(user).filter(plan=plan, region=region)
 
 
-# A snapshot's figures without the structures' list (``per_structure``: a region's
-# thousands of rows, which the pages never show), as PostgreSQL's jsonb gives them.
-_FIGURES_SHOWN = Func(
-    F("figures"), template="(%(expressions)s - 'per_structure')", output_field=JSONField()
-)
-
-
 def snapshot_before(
     user: Any, plan: Plan, region: Region | None, year: int, quarter: int, among: int = 8
 ) -> QuarterSnapshot | None:
     """The latest snapshot of a quarter before ``year``/``quarter`` among the ``among``
     latest ones (the regional view compares with it), its figures without
-    ``per_structure``."""
-    latest = snapshots_of(user, plan, region).defer("figures").annotate(shown=_FIGURES_SHOWN)
-    for snapshot in latest[:among]:
-        if (snapshot.year, snapshot.quarter) < (year, quarter):
-            snapshot.figures = snapshot.shown
-            return snapshot
-    return None
+    ``per_structure`` (a region's thousands of rows, which the pages never show). Only
+    that one's figures are read: PostgreSQL reads a snapshot's whole jsonb, list
+    included, to take anything from it."""
+    latest = (
+        snapshots_of(user, plan, region)
+        .order_by("-year", "-quarter")
+        .values_list("pk", "year", "quarter", "figures")[:among]
+    )
+    try:
+        sql, params = latest.query.sql_with_params()
+    except EmptyResultSet:  # a reader who sees no snapshot
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pk, year, quarter, figures - 'per_structure' FROM ("  # noqa: S608 (ORM's)
+            f"  SELECT * FROM ({sql}) t(pk, year, quarter, figures)"
+            "  WHERE (year, quarter) < (%s, %s) ORDER BY year DESC, quarter DESC LIMIT 1"
+            ") u",
+            [*params, year, quarter],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, year, quarter, figures = row
+    return QuarterSnapshot(
+        pk=pk,
+        plan=plan,
+        region=region,
+        year=year,
+        quarter=quarter,
+        figures=json.loads(figures) if isinstance(figures, str) else figures,
+    )
 
 
 def reports_list(user: Any) -> QuerySet[ReportRun]:
