@@ -256,46 +256,76 @@ def _positional(statement: str, values: dict[str, Any]) -> tuple[str, list[Any]]
 
 def _actionplan_page_sql(plan_id: int, region_id: int) -> list[tuple[str, list[Any]]]:
     """The regional view's statements after the plan's measures (see ``actionplan_sql``).
-    The structures are read once for the three things the page shows of them (as the
-    page does; a statement for each would read the region's structures three times)."""
-    values = {"plan": plan_id, "region": region_id, "today": timezone.localdate()}
+    The structures are read in one statement for the things the page shows of them, as
+    the page reads them: counted by type, those with a start date or statuses grouped,
+    the page and the first by name read département by département from an index."""
+    today = timezone.localdate()
+    values = {"plan": plan_id, "region": region_id, "today": today}
     structures = (
-        # The region's active structures, each with its start date (the plan's publication
-        # unless it set one) and its recorded statuses ({measure id: status}).
-        "WITH s AS MATERIALIZED (SELECT s.id, s.finess, s.name, s.kind, s.town, "
+        # The region's active structures with a start date or statuses recorded (a
+        # region's few; the others count with the plan's date and nothing recorded),
+        # each with its start date and its recorded statuses ({measure id: status}).
+        "WITH ids AS (SELECT structure_id FROM actionplan_structureplan WHERE plan_id = %(plan)s "
+        "UNION SELECT a.structure_id FROM actionplan_measureassessment a "
+        "JOIN actionplan_measure m ON m.id = a.measure_id AND m.plan_id = %(plan)s), "
+        "x AS MATERIALIZED (SELECT s.id, s.finess, s.name, s.kind, s.town, "
         "coalesce(sp.start_date, p.published_on) AS start, "
-        "coalesce(a.statuses, '{}') AS statuses FROM directory_structure s "
-        "JOIN directory_departement dep ON dep.id = s.departement_id "
-        "JOIN actionplan_plan p ON p.id = %(plan)s "
-        "LEFT JOIN actionplan_structureplan sp ON sp.structure_id = s.id AND sp.plan_id = p.id "
-        "LEFT JOIN (SELECT a.structure_id, jsonb_object_agg(a.measure_id, a.status) AS statuses "
+        "coalesce((SELECT jsonb_object_agg(a.measure_id, a.status) "
         "FROM actionplan_measureassessment a "
-        "JOIN actionplan_measure m ON m.id = a.measure_id AND m.plan_id = %(plan)s "
-        "JOIN directory_structure s2 ON s2.id = a.structure_id "
-        "JOIN directory_departement dep2 ON dep2.id = s2.departement_id "
-        "AND dep2.region_id = %(region)s GROUP BY 1) a ON a.structure_id = s.id "
-        "WHERE dep.region_id = %(region)s AND s.is_active), "
+        "JOIN actionplan_measure m ON m.id = a.measure_id AND m.plan_id = p.id "
+        "WHERE a.structure_id = s.id), '{}') AS statuses "
+        "FROM ids JOIN directory_structure s ON s.id = ids.structure_id AND s.is_active "
+        "JOIN directory_departement dep ON dep.id = s.departement_id "
+        "AND dep.region_id = %(region)s "
+        "JOIN actionplan_plan p ON p.id = %(plan)s "
+        "LEFT JOIN actionplan_structureplan sp ON sp.structure_id = s.id AND sp.plan_id = p.id), "
+        # The region's départements: lists are read département by département in the
+        # order of an index (directory 0007), a few rows of each.
+        "d AS (SELECT id FROM directory_departement WHERE region_id = %(region)s), "
+        "k AS MATERIALIZED (SELECT s.kind, count(*) AS n FROM d "
+        "JOIN directory_structure s ON s.departement_id = d.id AND s.is_active GROUP BY 1), "
         # The priority-1 measures past their deadline today and neither done nor not
-        # applicable, for each start date and statuses.
+        # applicable, for each start date and statuses (the plan's date and nothing
+        # recorded among them).
         "o AS (SELECT g.start, g.statuses, array_agg(m.number ORDER BY m.number) AS numbers "
-        "FROM (SELECT DISTINCT start, statuses FROM s) g JOIN actionplan_measure m "
+        "FROM (SELECT start, statuses FROM x UNION SELECT published_on, '{}'::jsonb "
+        "FROM actionplan_plan WHERE id = %(plan)s) g JOIN actionplan_measure m "
         "ON m.plan_id = %(plan)s AND m.priority = 1 "
         "AND g.start + m.deadline_months * interval '1 month' < %(today)s "
         "AND coalesce(g.statuses ->> m.id::text, 'not_started') "
         "NOT IN ('done', 'not_applicable') GROUP BY 1, 2) "
-        # The figures: structures of the same type, start date and statuses count the same.
-        "SELECT (SELECT json_agg(g) FROM (SELECT kind, start, statuses, count(*) FROM s "
+        # The figures: the structures by type, those with a start date or statuses by type,
+        # start date and statuses (structures of the same start date and statuses count
+        # the same).
+        "SELECT (SELECT json_agg(k) FROM k), "
+        "(SELECT json_agg(g) FROM (SELECT kind, start, statuses, count(*) FROM x "
         "GROUP BY 1, 2, 3) g), "
         # The table's first page.
-        "(SELECT json_agg(t) FROM (SELECT id, finess, name, town, start, statuses FROM s "
-        "ORDER BY name, id LIMIT 50) t), "
-        # The 100 with the most overdue priority-1 measures, their done measures, and how
-        # many structures have any.
-        "(SELECT json_agg(x) FROM (SELECT s.id, s.finess, s.name, s.kind, o.numbers, "
-        "(SELECT count(*) FROM jsonb_each_text(s.statuses) WHERE value = 'done') AS done, "
-        "count(*) OVER () AS overdue FROM s "
-        "JOIN o ON o.start = s.start AND o.statuses = s.statuses "
-        "ORDER BY cardinality(o.numbers) DESC, s.name, s.id LIMIT 100) x)"
+        "(SELECT json_agg(t) FROM (SELECT t.id, t.finess, t.name, t.town, "
+        "coalesce(x.start, p.published_on) AS start, coalesce(x.statuses, '{}') AS statuses "
+        "FROM d CROSS JOIN LATERAL (SELECT s.id, s.finess, s.name, s.town "
+        "FROM directory_structure s WHERE s.departement_id = d.id AND s.is_active "
+        "ORDER BY s.name, s.id LIMIT 50) t JOIN actionplan_plan p ON p.id = %(plan)s "
+        "LEFT JOIN x ON x.id = t.id ORDER BY t.name, t.id LIMIT 50) t), "
+        # The 100 with the most overdue priority-1 measures and their done measures:
+        # among those with a start date or statuses and the first 100 by name of the
+        # others.
+        "(SELECT json_agg(y) FROM (SELECT c.id, c.finess, c.name, c.kind, o.numbers, "
+        "(SELECT count(*) FROM jsonb_each_text(c.statuses) WHERE value = 'done') AS done "
+        "FROM (SELECT id, finess, name, kind, start, statuses FROM x "
+        "UNION ALL (SELECT t.id, t.finess, t.name, t.kind, p.published_on, '{}'::jsonb "
+        "FROM d CROSS JOIN LATERAL (SELECT s.id, s.finess, s.name, s.kind "
+        "FROM directory_structure s WHERE s.departement_id = d.id AND s.is_active "
+        'AND s.id NOT IN (SELECT id FROM x) ORDER BY s.name COLLATE "C", s.id LIMIT 100) t '
+        "JOIN actionplan_plan p ON p.id = %(plan)s "
+        'ORDER BY t.name COLLATE "C", t.id LIMIT 100)) c '
+        "JOIN o ON o.start = c.start AND o.statuses = c.statuses "
+        'ORDER BY cardinality(o.numbers) DESC, c.name COLLATE "C", c.id LIMIT 100) y), '
+        # How many structures have any.
+        "(SELECT count(*) FROM x JOIN o ON o.start = x.start AND o.statuses = x.statuses) "
+        "+ CASE WHEN EXISTS (SELECT 1 FROM o JOIN actionplan_plan p ON p.id = %(plan)s "
+        "WHERE o.start = p.published_on AND o.statuses = '{}') "
+        "THEN (SELECT sum(n) FROM k) - (SELECT count(*) FROM x) ELSE 0 END"
     )
     incidents = (
         # The incidents of the last twelve months (military hospitals' cases aside) at the
@@ -335,8 +365,12 @@ def _actionplan_page_sql(plan_id: int, region_id: int) -> list[tuple[str, list[A
         _positional(structures, values),
         _positional(incidents, values),
         (
-            "SELECT * FROM actionplan_quartersnapshot WHERE plan_id = %s AND region_id = %s "
-            "ORDER BY year DESC, quarter DESC LIMIT 8",
-            [plan_id, region_id],
+            # The latest snapshot of an earlier quarter among the eight latest, its
+            # figures without the structures' list (the page compares with it).
+            "SELECT id, year, quarter, figures - 'per_structure' FROM (SELECT * FROM ("
+            "SELECT id, year, quarter, figures FROM actionplan_quartersnapshot "
+            "WHERE plan_id = %s AND region_id = %s ORDER BY year DESC, quarter DESC LIMIT 8"
+            ") t WHERE (year, quarter) < (%s, %s) ORDER BY year DESC, quarter DESC LIMIT 1) u",
+            [plan_id, region_id, today.year, (today.month - 1) // 3 + 1],
         ),
     ]
