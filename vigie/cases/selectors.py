@@ -191,15 +191,14 @@ def _structure_ids(query: str, finess: str) -> tuple[int, str]:
         # A structure found by both its name and its FINESS number comes twice: the ids
         # are told apart, but a list cut by the LIMIT is never taken for the whole.
         cursor.execute(
-            f"""SELECT count(*), count(DISTINCT s.pk),
-                       COALESCE(array_agg(DISTINCT s.pk), '{{}}')::text
+            f"""SELECT count(*), COALESCE(array_agg(DISTINCT s.pk), '{{}}')::text
                   FROM ({sql}) AS s""",  # noqa: S608 (ORM SQL)
             params,
         )
-        found, count, ids = cursor.fetchone()
+        found, ids = cursor.fetchone()
     if found > SEARCH_STRUCTURES_HASHED:
         return SEARCH_STRUCTURES_HASHED + 1, ""
-    return count, ids
+    return (ids.count(",") + 1 if found else 0), ids
 
 
 # Stands for the status while the counting statement is compiled: PostgreSQL's text
