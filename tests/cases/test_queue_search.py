@@ -74,6 +74,8 @@ def searched(
     # A reference that holds what a name holds, and one with a LIKE wildcard's look-alike.
     Case.objects.filter(pk=cases[0].pk).update(reference="SSI-2026-HERRIOT")
     Case.objects.filter(pk=cases[2].pk).update(reference="SSI-2026-X%Y")
+    # A closed case found by its reference alone, its structure not matching.
+    Case.objects.filter(pk=cases[7].pk).update(reference="SSI-2026-HERRIOT-974")
     return cases
 
 
@@ -100,6 +102,9 @@ def test_the_search_finds_what_the_orm_finds_for_every_reader(
             found_some = found_some or queue.counts[selectors.ALL] > 0
             capped_some = capped_some or bool(queue.capped)
     assert found_some and capped_some
+    # A closed case of the structure and one found by its reference alone: the closed
+    # tab counted from the structures' side adds the second (selectors._closed_of_structures).
+    assert selectors.case_queue(world.acss, q="herriot").counts[CaseStatus.CLOSED] == 2
     # Each path is the one meant: the matching structures listed, hashed from the
     # array read once, or matched again in an IN (subquery).
     sql = str(selectors.case_queue(world.acss, q="herriot").cases.query)

@@ -128,9 +128,10 @@ def case_queue(
     if unhandled:
         qs = qs.filter(~Exists(CaseHandler.objects.filter(case=OuterRef("pk"))))
     query = (q or "").strip()
-    if query:
-        qs = qs.filter(_search(query))
-    counts, capped = _queue_counts(qs)
+    search = _search(query) if query else None
+    counts, capped = _queue_counts(qs, search)
+    if search is not None:
+        qs = qs.filter(search.matches)
     if status == OPEN:
         qs = qs.open()
     elif status in CaseStatus.values:
@@ -154,7 +155,17 @@ SEARCH_STRUCTURES_LISTED = 500
 SEARCH_STRUCTURES_HASHED = 20_000
 
 
-def _search(query: str) -> Q:
+@dataclass(frozen=True)
+class _Search:
+    matches: Q
+    # Where the matching structures' ids are hashed: their ids (PostgreSQL's text of an
+    # array) and the cases whose own reference matches; ``matches`` is the cases of those
+    # structures or of that reference.
+    structure_ids: str | None = None
+    by_reference: Q | None = None
+
+
+def _search(query: str) -> _Search:
     """Cases whose reference or structure's name holds ``query`` (case ignored), or whose
     structure's FINESS number starts with it (spaces ignored). Each side is read from its
     own index (trigrams on UPPER(reference) and UPPER(name), Case/Structure Meta.indexes)
@@ -163,20 +174,28 @@ def _search(query: str) -> Q:
     count, ids = _structure_ids(query, finess)
     if count <= SEARCH_STRUCTURES_LISTED:
         listed = [int(pk) for pk in ids.strip("{}").split(",")] if count else []
-        return Q(reference__icontains=query) | Q(structure_id__in=listed)
+        return _Search(Q(reference__icontains=query) | Q(structure_id__in=listed))
     if count <= SEARCH_STRUCTURES_HASHED:
         # The structures' side first (a hash probe), then the reference's: the cases
         # whose own reference matches, read from the trigram index once (a hash too; a
         # probe by case where they are too many to hash) rather than UPPER(reference)
         # computed for every case the scan reads.
         own_reference = Exists(Case.objects.filter(pk=OuterRef("pk"), reference__icontains=query))
-        return Q(structure_id__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,))) | Q(own_reference)
+        return _Search(
+            _of_structures(ids) | Q(own_reference),
+            structure_ids=ids,
+            by_reference=Q(reference__icontains=query),
+        )
     structures = (
         Structure.objects.filter(Q(name__icontains=query) | Q(finess__startswith=finess))
         .order_by()
         .values_list("pk", flat=True)
     )
-    return Q(reference__icontains=query) | Q(structure_id__in=structures)
+    return _Search(Q(reference__icontains=query) | Q(structure_id__in=structures))
+
+
+def _of_structures(ids: str) -> Q:
+    return Q(structure_id__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
 
 
 def _structure_ids(query: str, finess: str) -> tuple[int, str]:
@@ -206,27 +225,71 @@ def _structure_ids(query: str, finess: str) -> tuple[int, str]:
 _STATUS_SLOT = "\x00status"
 
 
-def _queue_counts(qs: CaseQuerySet) -> tuple[dict[str, int], set[str]]:
-    """Cases per status, each counted up to COUNT_CAP + 1 (its own LIMIT subquery, read
-    from the status and region indexes), in one statement: the queue's counts cost the
-    same for 300 or 30,000 open cases and a million closed ones. The subquery is compiled
-    once, the status bound in each copy."""
+def _closed_of_structures(qs: CaseQuerySet, search: _Search) -> tuple[str, list[Any]]:
+    """The closed tab's count where the search hashes its structures' ids: most cases are
+    closed, so each structure's closed cases are read from the structure index, structure
+    by structure until COUNT_CAP + 1 (a hundred structures where they hold ten each,
+    rather than scanning closed cases until enough match); only under the cap, the cases
+    whose own reference matches and whose structure is not among them are added. The
+    same number, capped the same way."""
+    assert search.structure_ids is not None and search.by_reference is not None
+    closed = qs.filter(status=CaseStatus.CLOSED).order_by()
+    s_sql, s_params = (
+        closed.filter(structure_id=RawSQL('"queue_structure"."id"', ()))
+        .values("pk")
+        .query.sql_with_params()
+    )
+    r_sql, r_params = (
+        closed.filter(search.by_reference)
+        .exclude(_of_structures(search.structure_ids))
+        .values("pk")[: COUNT_CAP + 1]
+        .query.sql_with_params()
+    )
+    sql = (
+        f"(SELECT LEAST({COUNT_CAP + 1}, s.n + CASE WHEN s.n > {COUNT_CAP} THEN 0"  # noqa: S608 (ORM SQL)
+        f" ELSE (SELECT count(*) FROM ({r_sql}) AS r) END)"
+        " FROM (SELECT count(*) AS n FROM (SELECT c.pk"
+        " FROM (SELECT unnest(%s::bigint[]) AS id) AS queue_structure"  # one by one
+        f" CROSS JOIN LATERAL ({s_sql}) AS c LIMIT {COUNT_CAP + 1}) AS s0) AS s)"
+    )
+    return sql, [*r_params, search.structure_ids, *s_params]
+
+
+def _queue_counts(
+    qs: CaseQuerySet, search: _Search | None = None
+) -> tuple[dict[str, int], set[str]]:
+    """Cases per status (``qs``, matching ``search``), each counted up to COUNT_CAP + 1 (its
+    own LIMIT subquery, read from the status and region indexes), in one statement: the
+    queue's counts cost the same for 300 or 30,000 open cases and a million closed ones.
+    The subquery is compiled once, the status bound in each copy; under a search that
+    hashes its structures' ids, the closed tab is counted from the structures' side
+    (_closed_of_structures)."""
+    matching = qs if search is None else qs.filter(search.matches)
     try:
         sql, slot_params = (
-            qs.filter(status=_STATUS_SLOT)
+            matching.filter(status=_STATUS_SLOT)
             .order_by()
             .values("pk")[: COUNT_CAP + 1]
             .query.sql_with_params()
         )
+        closed = None
+        if search is not None and search.structure_ids is not None:
+            closed = _closed_of_structures(qs, search)
     except EmptyResultSet:  # a filter that matches nothing, compiled away
         row: Any = [0] * len(CaseStatus.values)
     else:
         part = f"(SELECT count(*) FROM ({sql}) AS s)"  # noqa: S608 (ORM SQL)
+        parts: list[str] = []
         params: list[Any] = []
         for value in CaseStatus.values:
+            if value == CaseStatus.CLOSED and closed is not None:
+                parts.append(closed[0])
+                params.extend(closed[1])
+                continue
+            parts.append(part)
             params.extend(value if p == _STATUS_SLOT else p for p in slot_params)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join([part] * len(CaseStatus.values))}", params)
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
             row = cursor.fetchone()
     counts = dict(zip(CaseStatus.values, row, strict=True))
     counts[OPEN] = sum(n for value, n in counts.items() if value in OPEN_STATUSES)
