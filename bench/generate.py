@@ -217,7 +217,8 @@ def generate(n_structures: int, n_cases: int, years: int = 10, vacuum: bool = Tr
                 "created_at": at - timedelta(minutes=20),
                 "updated_at": at,
                 "submitted_at": at,
-                "detected_at": at - timedelta(hours=rng.randint(1, 72)),
+                # Kept in the plan: the case carries it too (Case.detected_at).
+                "detected_at": p.setdefault("detected", at - timedelta(hours=rng.randint(1, 72))),
                 "incident_type_id": rng.choice(types),
                 "systems_affected": rng.choice(SYSTEMS),
                 "software": rng.choice(SOFTWARE),
@@ -299,6 +300,7 @@ def generate(n_structures: int, n_cases: int, years: int = 10, vacuum: bool = Tr
                 "is_military": kind == "military_hospital",
                 "status": status,
                 "opened_at": at + timedelta(minutes=1),
+                "detected_at": p["detected"],
                 "version": 1,
                 "updated_at": at,
                 "outcomes": "{}",

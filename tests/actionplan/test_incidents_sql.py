@@ -76,6 +76,8 @@ def test_counted_in_sql_as_the_loop_counted(small_world: Any, make_case: Any) ->
         # Half the moments are the detection, a day (or a few hours) before the opening.
         detected = opened - timedelta(hours=30 if n % 3 else 5) if n % 4 < 2 else None
         Declaration.objects.filter(pk=case.declaration_id).update(detected_at=detected)
+        # As the services keep it (Case.detected_at follows the declaration's).
+        Case.objects.filter(pk=case.pk).update(detected_at=detected)
     make_case(w.lyon, w.declarant_lyon)  # now
     ara = Region.objects.get(code="84")
     for user in (w.ars_ara, w.hfds, w.acss):
@@ -102,6 +104,7 @@ def test_a_start_date_at_a_months_end_clamps_like_add_months(
         at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
         Case.objects.filter(pk=case.pk).update(opened_at=at)
         Declaration.objects.filter(pk=case.declaration_id).update(detected_at=None)
+        Case.objects.filter(pk=case.pk).update(detected_at=None)
     among = structures_for_plan(w.ars_ara).filter(pk=w.lyon.pk).values("pk")
     expected = reference(user=w.ars_ara, plan=w.plan, structure_ids=among, now=now)
     got = incidents_with_overdue_p1(

@@ -603,7 +603,7 @@ def incidents_with_overdue_p1(
         .filter(structure_id__in=structure_ids, opened_at__gte=now - timedelta(days=365))
         .filter(structure_id__gt=0)
         .order_by()
-        .values(sid=F("structure_id"), moment=Coalesce("declaration__detected_at", "opened_at"))
+        .values(sid=F("structure_id"), moment=Coalesce("detected_at", "opened_at"))
     )
     plan_starts = (
         StructurePlan.objects.visible_to(user)

@@ -103,6 +103,10 @@ class Case(models.Model):
         db_index=True,
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # The declaration's detection time, copied at opening and when the declaration is
+    # completed (like care_affected and urgent_help): the action plan's incidents of the
+    # year read a region's cases by one index, without a declaration per case.
+    detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
     # Qualification (phase 3).
     criticity = models.CharField(
         _("criticity"), max_length=16, choices=Criticity.choices, blank=True
@@ -197,7 +201,12 @@ class Case(models.Model):
             # few thousand among a million closed: counted and paged from this index).
             models.Index(fields=["-opened_at", "-id"], name="case_newest"),
             # A region's cases over a period (statistics, regional queues).
-            models.Index(fields=["region", "opened_at"], name="case_region_opened"),
+            # (With what the action plan's incidents of the year read: an index-only scan.)
+            models.Index(
+                fields=["region", "opened_at"],
+                include=["structure", "is_military", "care_affected", "detected_at"],
+                name="case_region_opened_cover",
+            ),
             models.Index(
                 fields=["-opened_at", "-id"],
                 condition=~models.Q(status="closed"),

@@ -150,6 +150,7 @@ def case_open(
         urgent_help=declaration.urgent_help,
         involves_health_products=RecipientKind.ANSM in by_kind,
         opened_at=declaration.submitted_at or timezone.now(),
+        detected_at=declaration.detected_at,
     )
     # Each row written by a statement prepared once (in every submission's transaction,
     # compiling the two INSERTs cost more than running them).
@@ -193,6 +194,7 @@ def case_follow_declaration(
         or bool(ars and not ars.notice_only and case.is_military)
     )
     case.urgent_help = declaration.urgent_help
+    case.detected_at = declaration.detected_at
     case.involves_health_products = RecipientKind.ANSM in recipients
     _event(case, by, EventKind.DECLARATION, step=step, fields=changed, completed=completed)
     _save(case)
