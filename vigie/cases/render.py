@@ -27,7 +27,10 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from vigie.cases.queue_rows import _status_badge  # cases/includes/status_badge.html, small
+from vigie.cases.queue_rows import (  # cases/includes/status_badge.html, small
+    _status_badge,
+    case_urls,
+)
 from vigie.core.choices import display
 from vigie.core.dates import Formatter, date_formatter
 from vigie.core.dsfr_render import e, lines
@@ -544,10 +547,11 @@ def similar(items: Iterable[Any]) -> SafeString:
     """The similar incidents in progress (task A): each case, its structure, its status and
     why it is similar."""
     out = []
+    case_url = case_urls()
     for item in items:
         case = item.case
         structure = case.structure
-        url = reverse("cases:detail", args=[case.pk])
+        url = case_url(case.pk)
         reasons = "; ".join(e(reason) for reason in item.reasons)
         out.append(
             '\n<li data-testid="similar">\n'
