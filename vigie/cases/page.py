@@ -24,9 +24,9 @@ from django.utils.translation import ngettext
 
 from vigie.cases import render
 from vigie.cases.models import CaseStatus
-from vigie.cases.queue_rows import _STATUS_CLASSES
+from vigie.cases.queue_rows import _status_badge
 from vigie.core.choices import display
-from vigie.core.dsfr_render import e, lines
+from vigie.core.dsfr_render import e, lines, user_name
 from vigie.core.timezones import zone_label
 from vigie.declarations.templatetags.attachment_tags import attachment_list_html, attachments_for
 
@@ -53,11 +53,6 @@ class Parts:
 def _join(values: Any) -> str:
     """``{{ values|join:", " }}``: each value escaped."""
     return ", ".join(e(value) for value in values)
-
-
-def _name(user: Any) -> str:
-    """``{{ user.get_full_name|default:user.email }}``, escaped."""
-    return e(user.get_full_name() or user.email)
 
 
 def parts(request: Any, context: dict[str, Any], csrf_token: Any) -> Parts:
@@ -117,7 +112,8 @@ def _top(context: dict[str, Any], when: Any) -> str:
         if declaration.incident_type
         else ""
     )
-    badges = [_status_badge(case), _criticity_badge(case)]
+    status = _status_badge(case.status, display(case, "status"), small=False)
+    badges = [f"<li>{status}</li>", _criticity_badge(case)]
     badges += [
         f'<li><span class="fr-badge fr-badge--no-icon" data-testid="outcome">{_("Outcome")} '
         f"{e(str(outcome).upper())}</span></li>"
@@ -238,15 +234,6 @@ def _top(context: dict[str, Any], when: Any) -> str:
     return "".join(out)
 
 
-def _status_badge(case: Any) -> str:
-    """<li> cases/includes/status_badge.html </li>"""
-    return (
-        f'<li>\n<span class="fr-badge fr-badge--no-icon{_STATUS_CLASSES.get(case.status, "")}"'
-        f' data-testid="status" data-status="{e(case.status)}">{e(display(case, "status"))}'
-        "</span>\n</li>"
-    )
-
-
 def _criticity_badge(case: Any) -> str:
     if not case.criticity:
         return ""
@@ -333,7 +320,7 @@ def _declaration(request: Any, context: dict[str, Any], csrf_token: Any, when: A
             f"<dt>{_('Criticity')}</dt><dd>{e(display(case, 'criticity'))}</dd>\n"
             f'<dt>{_("Outcomes")}</dt>\n<dd><ul class="fr-mb-0">{labels}</ul></dd>\n{note}'
             f"<dt>{_('Qualified by')}</dt>\n"
-            f"<dd>{_name(case.qualified_by)}, {when(case.qualified_at)}</dd>\n</dl>\n"
+            f"<dd>{user_name(case.qualified_by)}, {when(case.qualified_at)}</dd>\n</dl>\n"
         )
     else:
         out.append(f"<p>{_('Not qualified yet.')}</p>\n")
@@ -398,7 +385,7 @@ def _closure(context: dict[str, Any], when: Any) -> str:
         f'<h2 class="fr-h4" id="closure-title">{_("Closure")}</h2>\n'
     ]
     if case.is_closed:
-        by = f" — {_name(case.closed_by)}" if case.closed_by else ""
+        by = f" — {user_name(case.closed_by)}" if case.closed_by else ""
         rows = [f"<dt>{_('Closed at')}</dt>\n<dd>{when(case.closed_at)}{by}</dd>\n"]
         for value, label in (
             (case.closure_synthesis, _("Synthesis of actions and results")),
@@ -427,7 +414,7 @@ def _closure(context: dict[str, Any], when: Any) -> str:
             items.append(
                 f'<li data-testid="agreement" data-party="{e(agreement.party)}">\n'
                 f'<span class="fr-badge fr-badge--sm fr-badge--success">{_("Agreed")}</span>\n'
-                f"<strong>{e(display(agreement, 'party'))}</strong> — {_name(agreement.by)}, "
+                f"<strong>{e(display(agreement, 'party'))}</strong> — {user_name(agreement.by)}, "
                 f"{when(agreement.at)}{comment}\n</li>\n"
             )
         items += [

@@ -194,10 +194,11 @@ _STATUS_CLASSES = {
 }
 
 
-def _status_badge(value: str, label: Any) -> str:
-    """cases/includes/status_badge.html with small=True."""
+def _status_badge(value: str, label: Any, *, small: bool = True) -> str:
+    """cases/includes/status_badge.html (with small=True unless told)."""
+    size = " fr-badge--sm" if small else ""
     return (
-        '\n<span class="fr-badge fr-badge--no-icon fr-badge--sm'
+        f'\n<span class="fr-badge fr-badge--no-icon{size}'
         f'{_STATUS_CLASSES.get(value, "")}" data-testid="status" data-status="{e(value)}">'
         f"{e(label)}</span>\n"
     )

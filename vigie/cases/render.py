@@ -33,7 +33,7 @@ from vigie.cases.queue_rows import (  # cases/includes/status_badge.html, small
 )
 from vigie.core.choices import display
 from vigie.core.dates import Formatter, date_formatter
-from vigie.core.dsfr_render import e, lines
+from vigie.core.dsfr_render import e, lines, user_name
 from vigie.core.memo import Memo
 from vigie.core.timezones import zone_label
 
@@ -227,11 +227,6 @@ def _get(row: Any, name: str) -> Any:
     return row[name] if isinstance(row, dict) else getattr(row, name)
 
 
-def _name(user: Any) -> str:
-    """``{{ user.get_full_name|default:user.email }}``, escaped."""
-    return e(user.get_full_name() or user.email)
-
-
 def action_panel(panel: Iterable[Any], open_key: Any, csrf_token: Any) -> SafeString:
     """The accordions of the "Your actions" panel, each with its form; ``open_key``'s
     unfolded."""
@@ -279,7 +274,7 @@ def questions(
                 '<p class="fr-callout__title fr-h6" data-testid="evidence">'
                 f"{_('Request to preserve evidence')}</p>"
             )
-        asked = _("Asked by %(who)s") % {"who": _name(question.asked_by)}
+        asked = _("Asked by %(who)s") % {"who": user_name(question.asked_by)}
         out.append(
             f'\n<p class="fr-text--sm fr-mb-1w">{asked}, '
             f"{moment_html(question.asked_at, paris, local)}</p>\n"
@@ -289,7 +284,7 @@ def questions(
             out.append(
                 '<div class="fr-mt-2w" data-testid="answer">\n'
                 f'<p class="fr-text--sm fr-mb-1w"><strong>{_("Answer")}</strong> — '
-                f"{_name(question.answered_by)}, "
+                f"{user_name(question.answered_by)}, "
                 f"{moment_html(question.answered_at, paris, local)}</p>\n"
                 f"<p>{lines(question.answer)}</p>\n</div>\n"
             )
@@ -342,7 +337,7 @@ def tracking(entries: list[Any], paris: Any, local: Any) -> SafeString:
             f'\n<tr data-testid="tracking-entry" data-kind="{e(entry.kind)}">\n'
             f"<td>{moment_html(entry.at, paris, local)}</td>\n"
             f"<td>{e(display(entry, 'kind'))}</td>\n"
-            f"<td>{details}</td>\n<td>{_name(entry.by)}</td>\n</tr>\n"
+            f"<td>{details}</td>\n<td>{user_name(entry.by)}</td>\n</tr>\n"
         )
     out.append("\n</tbody>\n</table>\n</div>\n")
     return safe("".join(out))
@@ -357,7 +352,7 @@ def handlers(rows: Iterable[Any], paris: Any, local: Any) -> SafeString:
         if handler:
             since = since or _("since")
             who = (
-                f'{_name(handler.user)}<br><span class="fr-text--sm">{since} '
+                f'{user_name(handler.user)}<br><span class="fr-text--sm">{since} '
                 f"{moment_html(handler.since, paris, local)}</span>\n"
             )
         else:
@@ -450,7 +445,7 @@ def keyfacts(
     people = []
     for row in on_the_case:
         if row.handler:
-            people.append(f"{_name(row.handler.user)} ({e(row.label)})")
+            people.append(f"{user_name(row.handler.user)} ({e(row.label)})")
         else:
             nobody = _("%(party)s: nobody yet") % {"party": e(row.label)}
             people.append(f'<span class="vigie-muted">{nobody}</span>')

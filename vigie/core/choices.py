@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Choices, Field, Model
-from django.utils.encoding import force_str
 from django.utils.translation import get_language
 
 from vigie.core.memo import Memo
@@ -39,7 +38,7 @@ def display(instance: Model | Any, name: str) -> Any:
     try:
         return _for(field, lambda: field.flatchoices)[value]
     except (KeyError, TypeError):  # not one of the choices (or unhashable): Django's answer
-        return force_str(getattr(instance, f"get_{name}_display")(), strings_only=True)
+        return getattr(instance, f"get_{name}_display")()
 
 
 def label(choices: type[Choices], value: Any) -> str:

@@ -41,6 +41,11 @@ def lines(value: Any) -> str:
     return str(linebreaksbr(value, autoescape=True))
 
 
+def user_name(user: Any) -> str:
+    """``{{ user.get_full_name|default:user.email }}``, escaped."""
+    return e(user.get_full_name() or user.email)
+
+
 def _value(value: Any) -> str:
     """``{{ value|stringformat:'s' }}``: text, escaped unless already safe."""
     return e(value if isinstance(value, SafeData) else str(value))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from vigie.core.dates import zoned_text
-from vigie.core.dsfr_render import e, lines
+from vigie.core.dsfr_render import e, lines, user_name
 from vigie.inbox.models import InboundMessage
 
 PARIS = "Europe/Paris"
@@ -177,9 +177,7 @@ def case_emails(messages: Sequence[InboundMessage]) -> SafeString:
             f"{message_html(message)}"
         )
         if message.handled_by_id is not None and message.handled_by:
-            person = message.handled_by
-            who = e(person.get_full_name() or person.email)
-            added = _("Added to the case by %(who)s.") % {"who": who}
+            added = _("Added to the case by %(who)s.") % {"who": user_name(message.handled_by)}
             out.append(f'<p class="fr-text--sm fr-mb-0">{added}</p>\n')
         out.append("</div>\n</section>\n")
     out.append("</div>\n</section>\n")
