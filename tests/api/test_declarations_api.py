@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from tests.api.conftest import iso, payload
+from tests.core.test_scope_sql import world_users
 from tests.factories import email_jobs
 from vigie.api.serializers import DeclarationInput
 from vigie.api.services import (
@@ -26,6 +27,7 @@ from vigie.api.services import (
 from vigie.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from vigie.declarations.steps import REQUIRED_FIELDS, STEPS
 from vigie.directory.finess import finess_error
+from vigie.directory.models import Role
 from vigie.notifications.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
@@ -321,6 +323,65 @@ def test_get_by_reference(world: Any, portal: Any, token_client: Client) -> None
     assert other.get(url).status_code == 404
     assert portal_client.get(f"{URL}/SSI-1999-00001").status_code == 404
     assert APIClient().get(url).status_code == 401
+
+
+def test_get_by_reference_answers_each_reader_as_its_scoped_reading(
+    world: Any,
+    portal: Any,
+    token_client: Client,
+    make_case: Callable[..., Any],
+    make_user: Callable[..., Any],
+) -> None:
+    """The statement compiled once per reader's scope answers every user of the test world
+    exactly as the ORM's scoped reading does, declaration by declaration (asked in turns,
+    so a statement compiled for one reader is never another's)."""
+    declarations = [
+        make_case(structure, by).declaration
+        for structure, by in (
+            (world.lyon, world.declarant_lyon),
+            (world.reunion, world.declarant_reunion),
+            (world.lyon_lab, world.declarant_lyon_lab),
+            (world.military, make_user(Role.DECLARANT, structure=world.military)),
+        )
+    ]
+    readers = {"portal": portal, **world_users(world)}
+    clients = {name: token_client(user) for name, user in readers.items() if user.is_active}
+    seen = set()
+    for declaration in declarations:
+        for name, client in clients.items():
+            expected = (
+                Declaration.objects.visible_to(readers[name]).filter(pk=declaration.pk).exists()
+            )
+            response = client.get(f"{URL}/{declaration.reference}")
+            assert response.status_code == (200 if expected else 404), (name, declaration)
+            if expected:
+                assert response.json()["reference"] == declaration.reference
+            seen.add(expected)
+    assert seen == {True, False}
+
+
+@pytest.mark.parametrize(
+    ("reference", "status"),
+    [
+        ("SSI%00X", 404),  # PostgreSQL text holds no NUL: not a reference, not a 500
+        ("S" * 300, 404),
+        ("%C3%A9t%C3%A9", 404),
+        ("%20", 404),
+        ("{lower}", 200),  # read as typed in capitals, spaces around trimmed
+    ],
+)
+def test_odd_references_get_a_french_404(
+    world: Any, portal: Any, token_client: Client, reference: str, status: int
+) -> None:
+    client = token_client(portal)
+    filed = post(client, payload()).json()["reference"]
+    response = client.get(f"{URL}/" + reference.format(lower=f"%20{filed.lower()}%20"))
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    if status == 404:
+        assert response.json() == {
+            "detail": french("No such declaration, or not visible to this account.")
+        }
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.shortcuts import get_object_or_404
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
+from vigie.core.prepared import prepared, text_mark
+from vigie.core.scoping import scope_for
 from vigie.core.sql import col
 from vigie.declarations.models import Declaration, DeclarationRecipient, IncidentType
 from vigie.directory.models import Departement, Region, Structure
@@ -26,9 +30,28 @@ def declaration_by_reference(*, user: Any, reference: str) -> Declaration:
 
     Only the fields the API's output shows are loaded (api.serializers.declaration_output;
     compiling and loading the declaration's hundred columns cost more than the query) and
-    its recipients are read apart, by recipient_rows."""
-    queryset = Declaration.objects.visible_to(user).select_related("structure").only(*OUTPUT_FIELDS)
-    return get_object_or_404(queryset, reference=reference.strip().upper())
+    its recipients are read apart, by recipient_rows. The scoped statement is compiled
+    once per reader's scope (vigie/core/prepared.py); a reference no declaration can carry
+    (a NUL, which PostgreSQL text refuses, or longer than the column) is not looked up."""
+    value = reference.strip().upper()
+    if not value or "\x00" in value or len(value) > REFERENCE_LENGTH:
+        raise Http404(_("No such declaration, or not visible to this account."))
+
+    def build() -> QuerySet[Declaration]:
+        return (
+            Declaration.objects.visible_to(user)
+            .filter(reference=text_mark(0))
+            .select_related("structure")
+            .only(*OUTPUT_FIELDS)
+        )
+
+    found = prepared(("api.declaration_by_reference", scope_for(user)), build).rows(value)
+    if len(found) != 1:  # the reference is unique: none, or not visible
+        raise Http404(_("No such declaration, or not visible to this account."))
+    return found[0]
+
+
+REFERENCE_LENGTH = Declaration._meta.get_field("reference").max_length or 0
 
 
 # What api.serializers.declaration_output reads of a declaration.
