@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigie.cases.models import Case, CaseStatus, Criticity
-from vigie.declarations.models import TriState
+from vigie.declarations.models import IncidentType, TriState
 from vigie.directory.models import Region, StructureKind
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -111,16 +111,19 @@ def dashboard(user: Any, filters: Filters) -> dict[str, Any]:
 
 def figures(cases: QuerySet[Case]) -> dict[str, Any]:
     """Every figure of the statistics page in one statement: the cases' facts are read
-    once (one pass over the join), then counted by grouping sets, with the delays'
-    median, 90th percentile and distribution."""
+    once (one pass over the join), grouped by type, kind, region and month with the
+    counts the page shows, then those few thousand rows summed by grouping sets (rather
+    than every case through each set); the delays' median, 90th percentile (one sort per
+    phase for both) and distribution (how many under each bound) from the same facts."""
     facts = cases.order_by().values(
         f_status=F("status"),
         f_criticity=F("criticity"),
         f_due=F("ars_update_due_at"),
         f_malicious=F("declaration__malicious"),
-        f_type=F("declaration__incident_type__label"),
+        # Ids, named after the grouping, only for the few grouped rows.
+        f_type=F("declaration__incident_type_id"),
         f_kind=F("structure__kind"),
-        f_region=F(REGION_NAME),
+        f_region=F("region_id"),
         f_month=TruncMonth("opened_at", tzinfo=PARIS),
         **{
             f"f_{key}": Epoch(ExpressionWrapper(F(end) - F(start), output_field=DurationField()))
@@ -128,42 +131,46 @@ def figures(cases: QuerySet[Case]) -> dict[str, Any]:
         },
     )
     facts_sql, facts_params = facts.query.sql_with_params()
-    delay_columns = []
-    for key, _label, _end, _start in PHASES:
-        column = f"f_{key}"
-        delay_columns += [
-            f"'{key}__n', count({column})",
-            f"'{key}__median', percentile_cont(0.5) WITHIN GROUP (ORDER BY {column})",
-            f"'{key}__p90', percentile_cont(0.9) WITHIN GROUP (ORDER BY {column})",
-        ]
-        lower: float | None = None
-        for bucket, _blabel, upper in BUCKETS:
-            bounds = [f"{column} IS NOT NULL"]
-            if lower is not None:
-                bounds.append(f"{column} >= {lower}")
-            if upper is not None:
-                bounds.append(f"{column} < {upper}")
-            delay_columns.append(
-                f"'{key}__{bucket}', count(*) FILTER (WHERE {' AND '.join(bounds)})"
-            )
-            lower = upper
-    # json_build_object takes at most 100 arguments: one object per phase.
-    per_phase = len(delay_columns) // len(PHASES)
     delay_objects = " || ".join(
-        "jsonb_build_object(" + ", ".join(delay_columns[i : i + per_phase]) + ")"
-        for i in range(0, len(delay_columns), per_phase)
+        "jsonb_build_object("
+        + ", ".join(
+            [
+                f"'{key}__n', count(f_{key})",
+                f"'{key}__percentiles', percentile_cont('{{0.5,0.9}}'::float8[]) "
+                f"WITHIN GROUP (ORDER BY f_{key})",
+                *(
+                    f"'{key}__{bucket}', count(*) FILTER (WHERE f_{key} < {upper})"
+                    for bucket, _blabel, upper in BUCKETS
+                    if upper is not None
+                ),
+            ]
+        )
+        + ")"
+        for key, _label, _end, _start in PHASES
     )
     statement = f"""
         WITH f AS MATERIALIZED ({facts_sql}),
-        g AS (
-            SELECT GROUPING(f_type, f_kind, f_region, f_month) AS level,
-                f_type, f_kind, f_region, to_char(f_month, 'YYYY-MM') AS f_month, count(*) AS n,
+        p AS (
+            SELECT f_type, f_kind, f_region, f_month, count(*) AS n,
                 count(*) FILTER (WHERE f_malicious = %s) AS malicious,
                 count(*) FILTER (WHERE f_malicious = %s) AS not_malicious,
                 count(*) FILTER (WHERE f_status <> %s) AS open,
                 count(*) FILTER (WHERE f_criticity = %s) AS significant,
                 count(*) FILTER (WHERE f_status = %s AND f_due < %s) AS overdue
-            FROM f GROUP BY GROUPING SETS ((f_type), (f_kind), (f_region), (f_month), ())
+            FROM f GROUP BY f_type, f_kind, f_region, f_month
+        ),
+        g AS (
+            SELECT GROUPING(t.label, p.f_kind, r.name, p.f_month) AS level,
+                t.label AS f_type, p.f_kind, r.name AS f_region,
+                to_char(p.f_month, 'YYYY-MM') AS f_month, coalesce(sum(p.n), 0)::bigint AS n,
+                coalesce(sum(p.malicious), 0)::bigint AS malicious,
+                coalesce(sum(p.not_malicious), 0)::bigint AS not_malicious,
+                coalesce(sum(p.open), 0)::bigint AS open,
+                coalesce(sum(p.significant), 0)::bigint AS significant,
+                coalesce(sum(p.overdue), 0)::bigint AS overdue
+            FROM p LEFT JOIN {IncidentType._meta.db_table} t ON t.id = p.f_type
+            JOIN {Region._meta.db_table} r ON r.id = p.f_region
+            GROUP BY GROUPING SETS ((t.label), (p.f_kind), (r.name), (p.f_month), ())
         )
         SELECT (SELECT coalesce(jsonb_agg(g), '[]') FROM g), (SELECT {delay_objects} FROM f)
     """  # noqa: S608 (the facts come from the ORM, the rest is constant)
@@ -226,20 +233,28 @@ def _totals_from(groups: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _delays_from(values: dict[str, Any] | None) -> list[dict[str, Any]]:
     values = values or {}
-    return [
-        {
-            "key": key,
-            "label": str(label),
-            "n": values.get(f"{key}__n", 0),
-            "median": values.get(f"{key}__median"),
-            "p90": values.get(f"{key}__p90"),
-            "buckets": [
-                {"key": bucket, "label": str(blabel), "n": values.get(f"{key}__{bucket}", 0)}
-                for bucket, blabel, _upper in BUCKETS
-            ],
-        }
-        for key, label, _end, _start in PHASES
-    ]
+    phases = []
+    for key, label, _end, _start in PHASES:
+        n = values.get(f"{key}__n", 0)
+        median, p90 = values.get(f"{key}__percentiles") or (None, None)
+        # How many under each bound: a bucket holds those under its bound but not the
+        # previous one, the last those at or over the last bound.
+        below = [values.get(f"{key}__{bucket}", 0) for bucket, _b, upper in BUCKETS if upper]
+        counts = [b - a for a, b in zip([0, *below], [*below, n], strict=True)]
+        phases.append(
+            {
+                "key": key,
+                "label": str(label),
+                "n": n,
+                "median": median,
+                "p90": p90,
+                "buckets": [
+                    {"key": bucket, "label": str(blabel), "n": count}
+                    for (bucket, blabel, _upper), count in zip(BUCKETS, counts, strict=True)
+                ],
+            }
+        )
+    return phases
 
 
 # --- published statistics --------------------------------------------------------------
