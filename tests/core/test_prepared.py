@@ -53,6 +53,87 @@ def test_rows_are_the_orms_rows_with_related_objects_and_annotations(world: Any)
     assert statement.rows(-1, -1) == []
 
 
+def state(obj: Any, seen: frozenset[int] = frozenset()) -> Any:
+    """What an instance holds: its columns read, its state, the related objects cached
+    (an object met again on the way, a one-to-one's back link, by its model and id)."""
+    if obj is None:
+        return None
+    if id(obj) in seen:
+        return ("again", type(obj), obj.pk)
+    columns = {k: v for k, v in vars(obj).items() if k != "_state"}
+    cached = obj._state.fields_cache
+    return (
+        type(obj),
+        columns,
+        obj._state.adding,
+        obj._state.db,
+        sorted(obj.get_deferred_fields()),
+        {name: state(value, seen | {id(obj)}) for name, value in cached.items()},
+    )
+
+
+def test_instances_are_made_as_from_db_makes_them(
+    world: Any, make_case: Callable[..., Case]
+) -> None:
+    """The instances are made without Model.__init__ when it would only store the values:
+    the same columns, state, deferred fields and related objects as the ORM's; a deferred
+    column is read when asked, and the instance saves as any other."""
+    make_case(world.lyon, world.declarant_lyon)
+    make_case(world.reunion, world.declarant_reunion)
+
+    def build() -> Any:
+        return (
+            Case.objects.select_related("structure__departement", "declaration", "qualified_by")
+            .only(
+                "reference",
+                "status",
+                "structure__name",
+                "structure__departement__code",
+                "declaration__software",
+                "qualified_by__email",
+            )
+            .filter(pk__gt=mark(0))
+            .order_by("pk")
+        )
+
+    got = Prepared(build()).rows(0)
+    expected = list(build().filter(pk__gt=0))
+    assert len(got) == 2
+    assert [state(c) for c in got] == [state(c) for c in expected]
+    assert got[0].get_deferred_fields() >= {"opened_at", "criticity"}
+    assert got[0].opened_at == Case.objects.get(pk=got[0].pk).opened_at  # read when asked
+    got[0].reference = "SSI-TEST-1"
+    got[0].save(update_fields=["reference"])
+    assert Case.objects.get(pk=got[0].pk).reference == "SSI-TEST-1"
+
+
+def test_instances_follow_init_signals_and_models_with_more_to_do(
+    world: Any, make_case: Callable[..., Case]
+) -> None:
+    """Whoever listens to post_init gets every instance (made by Model.__init__ then); a
+    model whose column has another kind of attribute (a file) is made by from_db."""
+    from django.db.models.signals import post_init
+
+    from vigie.actionplan.models import Evidence
+    from vigie.core.prepared import _maker
+
+    make_case(world.lyon, world.declarant_lyon)
+    seen: list[Any] = []
+
+    def listen(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    statement = Prepared(Case.objects.select_related("structure").filter(pk__gt=mark(0)))
+    post_init.connect(listen, sender=Structure)
+    try:
+        (case,) = statement.rows(0)
+    finally:
+        post_init.disconnect(listen, sender=Structure)
+    assert seen == [case.structure]
+    assert _maker(Evidence, ["id", "file"]) is None
+    assert _maker(Case, ["id", "reference"]) is not None
+
+
 def test_marks_are_checked() -> None:
     with pytest.raises(ValueError, match="twice"):
         Prepared(Structure.objects.filter(Q(pk=mark(0)) | Q(director_id=mark(0))))
