@@ -115,7 +115,7 @@ def test_instances_follow_init_signals_and_models_with_more_to_do(
     from django.db.models.signals import post_init
 
     from vigie.actionplan.models import Evidence
-    from vigie.core.prepared import _maker
+    from vigie.core.prepared import _maker, instance_maker
 
     make_case(world.lyon, world.declarant_lyon)
     seen: list[Any] = []
@@ -124,12 +124,17 @@ def test_instances_follow_init_signals_and_models_with_more_to_do(
         seen.append(instance)
 
     statement = Prepared(Case.objects.select_related("structure").filter(pk__gt=mark(0)))
+    fields = Structure._meta.concrete_fields
+    make = instance_maker(Structure, [f.attname for f in fields])
+    row = [getattr(world.lyon, f.attname) for f in fields]
+    assert make("default", row).__dict__.keys() == world.lyon.__dict__.keys()
     post_init.connect(listen, sender=Structure)
     try:
         (case,) = statement.rows(0)
+        made = make("default", row)
     finally:
         post_init.disconnect(listen, sender=Structure)
-    assert seen == [case.structure]
+    assert seen == [case.structure, made]
     assert _maker(Evidence, ["id", "file"]) is None
     assert _maker(Case, ["id", "reference"]) is not None
 

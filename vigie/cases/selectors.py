@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,7 +39,7 @@ from vigie.cases.models import (
     TrackingEntry,
 )
 from vigie.cases.scopes import children_of_read_cases
-from vigie.core.prepared import BIGINT_MAX, Marks, Prepared, mark, prepared
+from vigie.core.prepared import BIGINT_MAX, Marks, Prepared, instance_maker, mark, prepared
 from vigie.core.scoping import scope_for
 from vigie.core.sql import col, planned_cursor
 from vigie.declarations.models import Declaration, DeclarationRecipient
@@ -611,13 +612,20 @@ def _children_sql() -> str:
 
 def _from_json(model: type[M], row: dict[str, Any]) -> M:
     """The instance the ORM would have built from the row ``row_to_json`` gave."""
-    fields = model._meta.concrete_fields
+    columns, make = _json_reader(model)
     values = []
-    for f in fields:
-        value = row[f.column]
-        convert = _FROM_JSON[f.get_internal_type()]
+    for column, convert in columns:
+        value = row[column]
         values.append(value if value is None or convert is None else convert(value))
-    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
+    return make(DEFAULT_DB_ALIAS, values)
+
+
+@functools.cache
+def _json_reader(model: type[M]) -> tuple[list[tuple[str, Any]], Any]:
+    """Each concrete field's column and conversion from JSON, and the maker of instances."""
+    fields = model._meta.concrete_fields
+    columns = [(f.column, _FROM_JSON[f.get_internal_type()]) for f in fields]
+    return columns, instance_maker(model, [f.attname for f in fields])
 
 
 def _prefetched(instance: models.Model, name: str, rows: list[Any]) -> None:

@@ -219,6 +219,20 @@ def _maker(model: type[M], init_list: list[str]) -> Callable[[str, Sequence[Any]
     return make
 
 
+def instance_maker(model: type[M], attnames: list[str]) -> Callable[[str, Sequence[Any]], M]:
+    """``model.from_db`` for rows of the columns ``attnames`` (the concrete fields' attnames,
+    in order), made by ``_maker`` unless something listens to the model's init signals."""
+    make = _maker(model, attnames)
+    names = list(attnames)
+
+    def from_db(db: str, values: Sequence[Any]) -> M:
+        if make is None or _listened((model,)):
+            return model.from_db(db, names, values)
+        return make(db, values)
+
+    return from_db
+
+
 def _models(model: type[models.Model], populators: list[Any]) -> tuple[type[models.Model], ...]:
     found = [model]
     for populator in populators:
