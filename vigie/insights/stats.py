@@ -33,7 +33,6 @@ from vigie.directory.models import Region, StructureKind
 
 PARIS = ZoneInfo("Europe/Paris")
 SMALL_COUNT = 5  # published statistics never show a count under this
-REGION_NAME = "region__name"
 
 
 class Epoch(Func):
@@ -120,7 +119,7 @@ def figures(cases: QuerySet[Case]) -> dict[str, Any]:
         f_criticity=F("criticity"),
         f_due=F("ars_update_due_at"),
         f_malicious=F("declaration__malicious"),
-        # Ids, named after the grouping, only for the few grouped rows.
+        # Type and region as ids: their labels are joined to the grouped rows only.
         f_type=F("declaration__incident_type_id"),
         f_kind=F("structure__kind"),
         f_region=F("region_id"),
