@@ -615,23 +615,37 @@ def incidents_with_overdue_p1(
     starts_sql, starts_params = plan_starts.query.sql_with_params()
     events = assessment_event_model()._meta.db_table
     measures = Measure._meta.db_table
-    # Most structures never recorded a priority-1 status: every such measure was "not
-    # started" at any moment, so the case counts once its date passes the earliest
-    # priority-1 deadline (add_months is monotonic in the months). The others read their
-    # history measure by measure.
+    # Most structures never recorded a priority-1 status and set no start date: every
+    # such measure was "not started" at any moment, so the case counts once its date
+    # passes the earliest priority-1 deadline from the plan's date (add_months is monotonic
+    # in the months): one comparison of its moment with the first instant after that day
+    # (UTC), computed once. ``x``, the few structures with a start date or a priority-1
+    # history, joined once: those with a start date only compare with their own earliest
+    # deadline, those with a history read it measure by measure.
     statement = f"""
         WITH c AS ({cases_sql}), sp AS ({starts_sql}),
         p1 AS MATERIALIZED (
             SELECT id, deadline_months FROM {measures} WHERE plan_id = %s AND priority = 1
         ),
-        h AS (SELECT DISTINCT structure_id FROM {events} WHERE measure_id IN (SELECT id FROM p1))
-        SELECT count(*), count(*) FILTER (WHERE CASE WHEN h.structure_id IS NULL THEN
-            (coalesce(sp.start_date, %s::date)
+        h AS (SELECT DISTINCT structure_id FROM {events} WHERE measure_id IN (SELECT id FROM p1)),
+        x AS (
+            SELECT coalesce(sp.structure_id, h.structure_id) AS sid, sp.start_date,
+                   h.structure_id IS NOT NULL AS history
+              FROM sp FULL JOIN h ON h.structure_id = sp.structure_id
+        )
+        SELECT count(*), count(*) FILTER (WHERE CASE
+        WHEN x.sid IS NULL THEN c.moment >= (
+            SELECT ((%s::date + make_interval(months => min(deadline_months)))::date + 1)
+                   ::timestamp AT TIME ZONE 'UTC'
+              FROM p1
+        )
+        WHEN NOT x.history THEN
+            (coalesce(x.start_date, %s::date)
              + make_interval(months => (SELECT min(deadline_months) FROM p1)))::date
             < (c.moment AT TIME ZONE 'UTC')::date
         ELSE EXISTS (
             SELECT 1 FROM p1
-             WHERE (coalesce(sp.start_date, %s::date)
+             WHERE (coalesce(x.start_date, %s::date)
                     + make_interval(months => p1.deadline_months))::date
                    < (c.moment AT TIME ZONE 'UTC')::date
                AND coalesce((
@@ -641,13 +655,13 @@ def incidents_with_overdue_p1(
                     ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT 1
                ), %s) <> ALL(%s)
         ) END)
-          FROM c LEFT JOIN sp ON sp.structure_id = c.sid
-                 LEFT JOIN h ON h.structure_id = c.sid
+          FROM c LEFT JOIN x ON x.sid = c.sid
     """  # noqa: S608 (the queries come from the ORM, the tables from the models)
     params = [
         *cases_params,
         *starts_params,
         plan.pk,
+        plan.published_on,
         plan.published_on,
         plan.published_on,
         now,
