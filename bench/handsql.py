@@ -139,15 +139,16 @@ SIMILAR_SQL = (
 
 def dashboard_sql(region_id: int) -> list[tuple[str, list[Any]]]:
     """The statistics page of an ARS officer, default period (the last twelve months):
-    the region's cases read once, counted by type / kind / month and totals, and the
+    the region's cases read once (with the declaration's facts and the structure's type
+    each case carries), counted by type / kind / month and totals, and the
     delays' median, p90 and distribution."""
     start = timezone.localdate() - timedelta(days=364)
     phases = {
-        "a": "d.submitted_at - d.detected_at",
-        "b": "c.opened_at - d.submitted_at",
+        "a": "c.submitted_at - c.detected_at",
+        "b": "c.opened_at - c.submitted_at",
         "q": "c.qualified_at - c.opened_at",
         "z": "c.closed_at - c.qualified_at",
-        "t": "c.closed_at - d.detected_at",
+        "t": "c.closed_at - c.detected_at",
     }
     epochs = ", ".join(f"date_part('epoch', {expr}) AS {name}" for name, expr in phases.items())
     limits = [0, 3600, 21600, 86400, 259200, 604800, None]
@@ -164,14 +165,12 @@ def dashboard_sql(region_id: int) -> list[tuple[str, list[Any]]]:
     statement = "".join(  # constant fragments, values bound
         [
             "WITH f AS MATERIALIZED (SELECT c.status, c.criticity, c.ars_update_due_at, "
-            "d.malicious, it.label, s.kind, r.name AS region, "
+            "c.malicious, it.label, c.structure_kind AS kind, r.name AS region, "
             "date_trunc('month', c.opened_at AT TIME ZONE 'Europe/Paris') AS month, ",
             epochs,
             " "
-            "FROM cases_case c JOIN declarations_declaration d ON d.id = c.declaration_id "
-            "JOIN directory_structure s ON s.id = c.structure_id "
-            "JOIN directory_region r ON r.id = c.region_id "
-            "LEFT JOIN declarations_incidenttype it ON it.id = d.incident_type_id "
+            "FROM cases_case c JOIN directory_region r ON r.id = c.region_id "
+            "LEFT JOIN declarations_incidenttype it ON it.id = c.incident_type_id "
             "WHERE c.region_id = %s AND c.opened_at >= %s "
             "AND (NOT c.is_military OR c.care_affected)) "
             "SELECT (SELECT json_agg(g) FROM (SELECT label, kind, region, month, count(*), "
@@ -226,8 +225,7 @@ def actionplan_sql(plan_id: int, region_id: int, page: bool = True) -> list[tupl
             [plan_id, region_id],
         ),
         (
-            "SELECT c.structure_id, c.opened_at, d.detected_at FROM cases_case c "
-            "JOIN declarations_declaration d ON d.id = c.declaration_id "
+            "SELECT c.structure_id, c.opened_at, c.detected_at FROM cases_case c "
             "JOIN directory_structure s ON s.id = c.structure_id "
             "JOIN directory_departement dep ON dep.id = s.departement_id "
             "WHERE dep.region_id = %s AND s.is_active "
@@ -337,8 +335,7 @@ def _actionplan_page_sql(plan_id: int, region_id: int) -> list[tuple[str, list[A
         "WITH p1 AS MATERIALIZED (SELECT id, deadline_months FROM actionplan_measure "
         "WHERE plan_id = %(plan)s AND priority = 1), "
         "c AS (SELECT c.structure_id, coalesce(sp.start_date, p.published_on) AS start, "
-        "coalesce(d.detected_at, c.opened_at) AS moment FROM cases_case c "
-        "JOIN declarations_declaration d ON d.id = c.declaration_id "
+        "coalesce(c.detected_at, c.opened_at) AS moment FROM cases_case c "
         "JOIN actionplan_plan p ON p.id = %(plan)s "
         "LEFT JOIN actionplan_structureplan sp "
         "ON sp.structure_id = c.structure_id AND sp.plan_id = p.id "

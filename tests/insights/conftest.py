@@ -14,7 +14,8 @@ from vigie.declarations.models import Declaration, IncidentType
 
 @pytest.fixture
 def dated_case(make_case: Callable[..., Case]) -> Callable[..., Case]:
-    """A case whose declaration and case dates are set by hand (queryset updates)."""
+    """A case whose declaration and case dates are set by hand (queryset updates; the
+    declaration's facts the case copies set on both)."""
 
     def make(
         structure: Any,
@@ -31,13 +32,15 @@ def dated_case(make_case: Callable[..., Case]) -> Callable[..., Case]:
     ) -> Case:
         case = make_case(structure, by, **overrides)
         submitted = submitted or detected
-        Declaration.objects.filter(pk=case.declaration_id).update(
-            detected_at=detected,
-            submitted_at=submitted,
-            malicious=malicious,
-            incident_type=IncidentType.objects.get(code=type_code),
-        )
-        fields: dict[str, Any] = {"opened_at": opened or submitted}
+        declared = {
+            "detected_at": detected,
+            "submitted_at": submitted,
+            "malicious": malicious,
+            "incident_type": IncidentType.objects.get(code=type_code),
+        }
+        Declaration.objects.filter(pk=case.declaration_id).update(**declared)
+        # The case's copies of them, as opening and completion keep them.
+        fields: dict[str, Any] = {**declared, "opened_at": opened or submitted}
         if qualified:
             fields.update(qualified_at=qualified, status="to_process", criticity="serious")
         if closed:

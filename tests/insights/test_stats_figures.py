@@ -155,6 +155,7 @@ def varied(world: Any, dated_case: Any, make_user: Any) -> list[Case]:
     Declaration.objects.filter(pk=made[2].declaration_id).update(
         detected_at=None, incident_type=None
     )
+    Case.objects.filter(pk=made[2].pk).update(detected_at=None, incident_type=None)
     # Every status, significant or not, the weekly update to the ARS late or not.
     Case.objects.filter(pk=pk[1]).update(
         status=CaseStatus.TO_PROCESS, ars_update_due_at=now - H, criticity=Criticity.SIGNIFICANT

@@ -29,6 +29,15 @@ def test_ratios_in_process_give_every_row_a_verdict(settings: Any) -> None:
     generate(12, 60, vacuum=False)
     large = ratios.growth_costs(bench, rounds=1, calls=1)
     assert large["cases"] == small["cases"] + 60
+    # The generator writes the copies a case carries as opening would.
+    from vigie.cases.models import Case
+
+    copied = ("detected_at", "submitted_at", "incident_type_id", "malicious")
+    for case in Case.objects.select_related("declaration", "structure"):
+        assert [getattr(case, name) for name in copied] == [
+            getattr(case.declaration, name) for name in copied
+        ]
+        assert case.structure_kind == case.structure.kind
 
     rows = ratios.inprocess_rows(bench, rounds=1, calls=1)
     rows += ratios.growth_rows(small, large)

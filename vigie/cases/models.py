@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.scoping import ScopedQuerySet
-from vigie.declarations.models import Declaration
-from vigie.directory.models import Region, Structure
+from vigie.declarations.models import Declaration, IncidentType, TriState
+from vigie.directory.models import Region, Structure, StructureKind
 
 
 class CaseStatus(models.TextChoices):
@@ -89,6 +89,11 @@ class Case(models.Model):
         Region, on_delete=models.PROTECT, related_name="cases", verbose_name=_("region")
     )
     is_military = models.BooleanField(_("military hospital"), default=False)
+    # The structure's type when the case was opened, like the region (the statistics
+    # count cases by type without reading every structure).
+    structure_kind = models.CharField(
+        _("structure type"), max_length=32, choices=StructureKind.choices, blank=True
+    )
     care_affected = models.BooleanField(_("consequences on care"), default=False)
     # The declaration's "urgent help needed now", copied (and followed when the declaration
     # is completed) so that the queues find the urgent open cases from an index.
@@ -107,6 +112,24 @@ class Case(models.Model):
     # completed (like care_affected and urgent_help): the action plan's incidents of the
     # year read a region's cases by one index, without a declaration per case.
     detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
+    # The declaration's submission time, incident type and malicious origin, copied the
+    # same way: the statistics count a year of cases (100 000 at full size) without
+    # probing a declaration per case.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    incident_type = models.ForeignKey(
+        IncidentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("incident type"),
+        # No index of its own: nothing reads cases by type alone, and a type is deleted
+        # (PROTECT's check) about never.
+        db_index=False,
+    )
+    malicious = models.CharField(
+        _("malicious origin"), max_length=8, choices=TriState.choices, blank=True
+    )
     # Qualification (phase 3).
     criticity = models.CharField(
         _("criticity"), max_length=16, choices=Criticity.choices, blank=True

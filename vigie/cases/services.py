@@ -145,12 +145,16 @@ def case_open(
         structure=declaration.structure,
         region_id=declaration.structure.departement.region_id,
         is_military=declaration.structure.is_military,
+        structure_kind=declaration.structure.kind,
         care_affected=bool(ars and not ars.notice_only and declaration.structure.is_military)
         or declaration.affects_care,
         urgent_help=declaration.urgent_help,
         involves_health_products=RecipientKind.ANSM in by_kind,
         opened_at=declaration.submitted_at or timezone.now(),
         detected_at=declaration.detected_at,
+        submitted_at=declaration.submitted_at,
+        incident_type_id=declaration.incident_type_id,
+        malicious=declaration.malicious,
     )
     # Each row written by a statement prepared once (in every submission's transaction,
     # compiling the two INSERTs cost more than running them).
@@ -195,6 +199,9 @@ def case_follow_declaration(
     )
     case.urgent_help = declaration.urgent_help
     case.detected_at = declaration.detected_at
+    case.submitted_at = declaration.submitted_at
+    case.incident_type_id = declaration.incident_type_id
+    case.malicious = declaration.malicious
     case.involves_health_products = RecipientKind.ANSM in recipients
     _event(case, by, EventKind.DECLARATION, step=step, fields=changed, completed=completed)
     _save(case)

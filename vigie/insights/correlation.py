@@ -116,7 +116,7 @@ def find_clusters(
     vendor_rows = (
         window.filter(declaration__vendors__isnull=False, declaration__incident_type__isnull=False)
         .values(
-            incident_type=F("declaration__incident_type_id"),
+            type_id=F("declaration__incident_type_id"),
             vendor=F("declaration__vendors"),
             in_region=F(REGION),
         )
@@ -130,10 +130,10 @@ def find_clusters(
         found.append(
             FoundCluster(
                 ClusterBasis.VENDOR,
-                f"vendor:{row['incident_type']}:{row['vendor']}",
+                f"vendor:{row['type_id']}:{row['vendor']}",
                 _("%(type)s — vendor %(vendor)s")
                 % {
-                    "type": type_labels.get(row["incident_type"], "?"),
+                    "type": type_labels.get(row["type_id"], "?"),
                     "vendor": vendor_names.get(row["vendor"], "?"),
                 },
                 row["in_region"],
