@@ -46,7 +46,7 @@ def test_a_submitted_declarations_case_has_its_facts(world: Any, make_case: Any)
     )
 
 
-def test_the_case_follows_the_detection_time_completed_later(world: Any) -> None:
+def test_the_case_follows_its_declaration_completed_later(world: Any) -> None:
     first = timezone.now() - timedelta(hours=2)
     declaration = declaration_quick_submit(
         structure=world.lyon_lab,
