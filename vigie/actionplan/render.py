@@ -1,4 +1,5 @@
-"""The case page's SSI action plan block, written in Python.
+"""The case page's SSI action plan block and the progress pages' figures tables, written in
+Python.
 
 actionplan/includes/measures_at_incident.html drew a dozen template nodes per measure not
 done, and included a badge for each: some 11 ms of the case page's web CPU (issue 18).
@@ -6,13 +7,18 @@ This writes the same markup, character for character, as that template (kept in
 tests/actionplan/reference_templates/ and compared with it by
 tests/actionplan/test_at_incident_render.py): every value escaped as ``{{ value }}``
 escapes it, every text through gettext with the template's msgids, as ``{% translate %}``
-writes it (the catalogue's own text, not escaped).
+writes it (the catalogue's own text, not escaped). The figures tables (by priority, theme,
+structure type) drew some 400 template nodes on every regional page; ``figures_table_html``
+writes what actionplan/includes/figures_table.html wrote (kept in the same folder, compared
+by tests/actionplan/test_figures_table_render.py).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
-from django.utils.formats import localize
+from django.utils.formats import localize, number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -69,9 +75,66 @@ def _words_for_language() -> tuple[dict[str, str], str]:
     return words
 
 
-def _number(value: int) -> str:
-    """``{{ value }}`` of a count (localized: a separator from a thousand on)."""
+def number_text(value: Any) -> str:
+    """``{{ value }}`` of a number: localized (a separator from a thousand on, French
+    decimals), then escaped; below a thousand an integer is itself, as ``localize``
+    (which costs more than the rest of a row) would give."""
     return str(value) if type(value) is int and -1000 < value < 1000 else e(localize(value))
+
+
+def signed(value: float | None) -> str:
+    """A change in points, with its sign (French decimals: +1,5); "—" when none."""
+    if value is None:
+        return "—"
+    shown = number_format(value)
+    return f"+{shown}" if value > 0 else shown
+
+
+_STATUSES = ("done", "in_progress", "not_started", "not_applicable")
+
+
+def figures_table_html(
+    rows: list[dict[str, Any]],
+    *,
+    testid: str,
+    caption: str,
+    group_label: str,
+    legend: dict[str, Any],
+    with_change: bool,
+) -> SafeString:
+    """actionplan/includes/figures_table.html: one row per group (``key``, ``label``, its
+    ``counts`` and ``shares`` by status, ``change`` in points since the last snapshot when
+    ``with_change``)."""
+    change_head = (
+        f'<th scope="col">{e(_("Change in share done (points)"))}</th>' if with_change else ""
+    )
+    out = [
+        '\n<div class="fr-table fr-table--sm">\n'
+        f'  <table data-testid="{e(testid)}">\n'
+        f'    <caption class="fr-sr-only">{e(caption)}</caption>\n'
+        "    <thead><tr>\n"
+        f'      <th scope="col">{e(group_label)}</th>\n      '
+        + "".join(f'<th scope="col">{e(legend[status])}</th>' for status in _STATUSES)
+        + f'\n      <th scope="col">{e(_("Overdue"))}</th>'
+        f'<th scope="col">{e(_("Total"))}</th>\n      {change_head}\n'
+        "    </tr></thead>\n    <tbody>\n      "
+    ]
+    for row in rows:
+        counts, shares = row["counts"], row["shares"]
+        cells = "".join(
+            f"\n          <td>{number_text(counts[status])} ({number_text(shares[status])} %)</td>"
+            for status in _STATUSES
+        )
+        change = f"<td data-change>{e(signed(row['change']))}</td>" if with_change else ""
+        out.append(
+            f'\n        <tr data-key="{number_text(row["key"])}">\n'
+            f'          <th scope="row">{number_text(row["label"])}</th>{cells}\n'
+            f"          <td>{number_text(counts['overdue'])}</td>\n"
+            f"          <td>{number_text(counts['total'])}</td>\n"
+            f"          {change}\n        </tr>\n      "
+        )
+    out.append("\n    </tbody>\n  </table>\n</div>\n")
+    return mark_safe("".join(out))  # noqa: S308 (every value escaped above)
 
 
 def measures_at_incident_html(rows: list[NotDoneRow] | None, finess: str) -> SafeString:
@@ -90,7 +153,7 @@ def measures_at_incident_html(rows: list[NotDoneRow] | None, finess: str) -> Saf
             "%(counter)s measure of the SSI action plan was not done when the incident happened.",
             "%(counter)s measures of the SSI action plan were not done when the incident happened.",
             count,
-        ) % {"counter": _number(count)}
+        ) % {"counter": number_text(count)}
         out.append(
             f"\n      <p>{sentence}</p>"
             '\n      <div class="fr-table fr-table--sm">'
@@ -108,8 +171,8 @@ def measures_at_incident_html(rows: list[NotDoneRow] | None, finess: str) -> Saf
         deadlines = {day: e(date_text(day, "d/m/Y")) for day in {row.deadline for row in rows}}
         out.extend(
             _ROW.format(
-                number=_number(row.number),
-                priority=_number(row.priority),
+                number=number_text(row.number),
+                priority=number_text(row.priority),
                 theme=e(row.theme),
                 title=e(row.title),
                 badge=badges[row.status],

@@ -5,12 +5,12 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.formats import localize, number_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from vigie.actionplan.render import STATUS_BADGES, measures_at_incident_html
+from vigie.actionplan import render
+from vigie.actionplan.render import STATUS_BADGES, measures_at_incident_html, number_text
 from vigie.actionplan.selectors import (
     NotDone,
     case_measures_not_done,
@@ -28,10 +28,28 @@ def status_badge(status: str) -> str:
 
 @register.filter
 def signed(value: float | int | None) -> str:
-    if value is None:
-        return "—"
-    shown = number_format(value)  # French decimals: 1,5
-    return f"+{shown}" if value > 0 else shown
+    return render.signed(value)
+
+
+@register.simple_tag
+def figures_table(
+    rows: list[dict[str, Any]],
+    *,
+    testid: str,
+    caption: str,
+    group_label: str,
+    legend: dict[str, Any],
+    with_change: Any,
+) -> str:
+    """A progress table by group (vigie/actionplan/render.py)."""
+    return render.figures_table_html(
+        rows,
+        testid=testid,
+        caption=caption,
+        group_label=group_label,
+        legend=legend,
+        with_change=bool(with_change),
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -83,12 +101,6 @@ def _escaped(value: Any) -> str:
     return conditional_escape(value)
 
 
-def _number(value: int) -> str:
-    """``{{ value }}`` of a count: below a thousand no separator applies, as ``localize``
-    (which costs more than the rest of the row) would give."""
-    return str(value) if type(value) is int and -1000 < value < 1000 else localize(value)
-
-
 class _StructureUrls:
     """``{% url 'actionplan:structure' finess %}``: the common case (letters and digits,
     nothing to quote) without resolving the pattern for each row."""
@@ -115,8 +127,8 @@ def overdue_p1_rows(rows: list[dict[str, Any]], kind_labels: dict[str, str], pla
                 name=_escaped(row["name"]),
                 kind=_escaped(kind_labels.get(row["kind"], "")),
                 overdue=", ".join([_escaped(n) for n in row["overdue_p1"]]),
-                done=_number(row["done"]),
-                total=_number(row["total"]),
+                done=number_text(row["done"]),
+                total=number_text(row["total"]),
             )
             for row in rows
         )
@@ -135,11 +147,11 @@ def structure_rows(rows: Any, plan: Any) -> str:
                 plan=code,
                 name=_escaped(row["name"]),
                 town=_escaped(row["town"]),
-                done=_number(row["done"]),
-                in_progress=_number(row["in_progress"]),
-                not_started=_number(row["not_started"]),
-                not_applicable=_number(row["not_applicable"]),
-                overdue=_number(row["overdue"]),
+                done=number_text(row["done"]),
+                in_progress=number_text(row["in_progress"]),
+                not_started=number_text(row["not_started"]),
+                not_applicable=number_text(row["not_applicable"]),
+                overdue=number_text(row["overdue"]),
             )
             for row in rows
         )
@@ -192,7 +204,7 @@ def structures_pagination(context: Any, page: Any) -> str:
                 ' fr-unhidden-lg">…</a>\n          </li>\n        \n      '
             )
         else:
-            shown = _number(item)
+            shown = number_text(item)
             parts += [
                 "\n        \n          <li>\n            \n"
                 '            <a class="fr-pagination__link"\n               ',
