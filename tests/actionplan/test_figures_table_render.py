@@ -100,3 +100,16 @@ def test_the_regional_page_shows_the_three_tables(world: Any, plan: Any) -> None
     for testid in ("by-priority", "by-theme", "by-kind"):
         assert f'<table data-testid="{testid}">' in html
     assert '<th scope="col">Priorité</th>' in html
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_numbers_are_written_as_localize_writes_them(language: str) -> None:
+    from django.utils.formats import localize
+
+    from vigie.actionplan.render import number_text
+
+    values = [0, 7, -3, 999, -999, 1000, 123456, 0.0, -0.0, 12.5, 33.3, 99.95, -3.25]
+    values += [999.9, 1000.5, 1e-05, 1.5e20, float("nan"), float("inf"), 10**20]
+    with translation.override(language):
+        for value in values:
+            assert number_text(value) == str(localize(value)), value

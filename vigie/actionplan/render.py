@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.formats import localize, number_format
+from django.utils.formats import get_format, localize, number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from vigie.actionplan.models import AssessmentStatus
 from vigie.actionplan.selectors import NotDoneRow
 from vigie.core.dates import date_text
 from vigie.core.dsfr_render import e
+from vigie.core.memo import Memo
 
 STATUS_BADGES = {
     "done": "fr-badge--success",
@@ -76,10 +77,28 @@ def _words_for_language() -> tuple[dict[str, str], str]:
 
 
 def number_text(value: Any) -> str:
-    """``{{ value }}`` of a number: localized (a separator from a thousand on, French
-    decimals), then escaped; below a thousand an integer is itself, as ``localize``
-    (which costs more than the rest of a row) would give."""
-    return str(value) if type(value) is int and -1000 < value < 1000 else e(localize(value))
+    """``{{ value }}`` of a number: localized (French decimals), then escaped. An integer
+    below a thousand is itself and a float below a thousand its digits with the language's
+    decimal separator, as ``localize`` (which costs more than the rest of a row) gives."""
+    kind = type(value)
+    if kind is int and -1000 < value < 1000:
+        return str(value)
+    if kind is float and -1000 < value < 1000:
+        digits = repr(value)
+        if "e" not in digits:
+            return digits.replace(".", _decimal_separator())
+    return e(localize(value))
+
+
+_separators = Memo()
+
+
+def _decimal_separator() -> str:
+    language = get_language()
+    separator = _separators.get(language)
+    if separator is None:
+        separator = _separators.put(language, str(get_format("DECIMAL_SEPARATOR")))
+    return separator
 
 
 def signed(value: float | None) -> str:
