@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, overload
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from vigie.actionplan.deadlines import add_months
@@ -26,6 +27,7 @@ from vigie.actionplan.models import (
     StructurePlan,
 )
 from vigie.actionplan.selectors import assessment_event_model, start_dates, structures_for_plan
+from vigie.core.prepared import mark, prepared
 from vigie.directory.models import Departement, Region, StructureKind
 
 # Structures with overdue priority-1 measures listed on pages and in the PDF, most overdue
@@ -184,7 +186,17 @@ def compute_figures(
 
 
 def _measures_of(plan: Plan) -> list[Measure]:
-    return list(plan.measures.select_related("theme").order_by("priority", "number"))
+    """The plan's measures with their themes, by priority and number (the catalogue: the
+    same for every reader); the statement compiled once (vigie/core/prepared.py)."""
+
+    def build() -> QuerySet[Measure]:
+        return (
+            Measure.objects.filter(plan_id=mark(0))
+            .select_related("theme")
+            .order_by("priority", "number")
+        )
+
+    return prepared(("actionplan.measures",), build).rows(plan.pk)
 
 
 class _Profiles:
