@@ -119,11 +119,11 @@ def figures_table_html(
     caption: str,
     group_label: str,
     legend: dict[str, Any],
-    with_change: bool,
+    with_change: Any,
 ) -> SafeString:
     """actionplan/includes/figures_table.html: one row per group (``key``, ``label``, its
     ``counts`` and ``shares`` by status, ``change`` in points since the last snapshot when
-    ``with_change``)."""
+    ``with_change`` is true: the previous snapshot, or None)."""
     change_head = (
         f'<th scope="col">{e(_("Change in share done (points)"))}</th>' if with_change else ""
     )

@@ -31,25 +31,9 @@ def signed(value: float | int | None) -> str:
     return render.signed(value)
 
 
-@register.simple_tag
-def figures_table(
-    rows: list[dict[str, Any]],
-    *,
-    testid: str,
-    caption: str,
-    group_label: str,
-    legend: dict[str, Any],
-    with_change: Any,
-) -> str:
-    """A progress table by group (vigie/actionplan/render.py)."""
-    return render.figures_table_html(
-        rows,
-        testid=testid,
-        caption=caption,
-        group_label=group_label,
-        legend=legend,
-        with_change=bool(with_change),
-    )
+# A progress table by group (the page passes its previous snapshot, or None, as
+# with_change).
+register.simple_tag(render.figures_table_html, name="figures_table")
 
 
 @register.simple_tag(takes_context=True)
