@@ -147,7 +147,7 @@ def figures_table_html(
         change = f"<td data-change>{e(signed(row['change']))}</td>" if with_change else ""
         out.append(
             f'\n        <tr data-key="{number_text(row["key"])}">\n'
-            f'          <th scope="row">{number_text(row["label"])}</th>{cells}\n'
+            f'          <th scope="row">{e(row["label"])}</th>{cells}\n'
             f"          <td>{number_text(counts['overdue'])}</td>\n"
             f"          <td>{number_text(counts['total'])}</td>\n"
             f"          {change}\n        </tr>\n      "
