@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import models
@@ -141,11 +141,11 @@ class Prepared(Generic[M]):
         select_fields = klass_info["select_fields"]
         self.start, self.end = select_fields[0], select_fields[-1] + 1
         self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
-        self.populators = get_related_populators(klass_info, select, self.db)
-        self.make = _maker(self.model, self.init_list)
-        # The same objects, each model instance made without Model.__init__ (_maker).
-        self.fast_populators = [_Populator(p) for p in self.populators]
-        self.models = _models(self.model, self.populators)
+        self.instances = _Instances(self.model, self.init_list)
+        self.populators = [
+            _Populator(p) for p in get_related_populators(klass_info, select, self.db)
+        ]
+        self.models = (self.model, *(m for p in self.populators for m in p.model_classes()))
         self.annotations = dict(compiler.annotation_col_map or {})
         fields = [s[0] for s in select[0 : compiler.col_count]]
         self.converters = compiler.get_converters(fields)
@@ -164,20 +164,15 @@ class Prepared(Generic[M]):
             fetched: Sequence[Any] = cursor.fetchall()
         if self.converters:
             fetched = list(self.compiler.apply_converters(fetched, self.converters))
-        db, model, init_list = self.db, self.model, self.init_list
+        db, make = self.db, self.instances.make
         start, end, col_count = self.start, self.end, self.col_count
         objects = []
-        make = None if _listened(self.models) else self.make
+        fast = not _listened(self.models)
         for row in fetched:
             row = row[:col_count]
-            if make is not None:
-                obj = make(db, row[start:end])
-                for fast_populator in self.fast_populators:
-                    fast_populator.populate(row, obj)
-            else:
-                obj = model.from_db(db, init_list, row[start:end])
-                for populator in self.populators:
-                    populator.populate(row, obj)
+            obj = make(db, row[start:end], fast)
+            for populator in self.populators:
+                populator.populate(row, obj, fast)
             for name, position in self.annotations.items():
                 setattr(obj, name, row[position])
             objects.append(obj)
@@ -219,25 +214,30 @@ def _maker(model: type[M], init_list: list[str]) -> Callable[[str, Sequence[Any]
     return make
 
 
+class _Instances:
+    """``model.from_db`` for rows of the columns ``init_list``: made by ``_maker`` when the
+    caller found that nothing listens to the init signals (``fast``) and the model allows
+    it, by from_db otherwise."""
+
+    def __init__(self, model: type[M], init_list: list[str]) -> None:
+        self.model, self.init_list = model, list(init_list)
+        self.maker = _maker(model, self.init_list)
+
+    def make(self, db: str, values: Sequence[Any], fast: bool) -> Any:
+        if fast and self.maker is not None:
+            return self.maker(db, values)
+        return self.model.from_db(db, self.init_list, values)
+
+
 def instance_maker(model: type[M], attnames: list[str]) -> Callable[[str, Sequence[Any]], M]:
     """``model.from_db`` for rows of the columns ``attnames`` (the concrete fields' attnames,
     in order), made by ``_maker`` unless something listens to the model's init signals."""
-    make = _maker(model, attnames)
-    names = list(attnames)
+    instances = _Instances(model, attnames)
 
     def from_db(db: str, values: Sequence[Any]) -> M:
-        if make is None or _listened((model,)):
-            return model.from_db(db, names, values)
-        return make(db, values)
+        return cast(M, instances.make(db, values, not _listened((model,))))
 
     return from_db
-
-
-def _models(model: type[models.Model], populators: list[Any]) -> tuple[type[models.Model], ...]:
-    found = [model]
-    for populator in populators:
-        found += _models(populator.model_cls, populator.related_populators)
-    return tuple(found)
 
 
 def _listened(model_classes: tuple[type[models.Model], ...]) -> bool:
@@ -251,7 +251,7 @@ def _listened(model_classes: tuple[type[models.Model], ...]) -> bool:
 
 class _Populator:
     """Django's RelatedPopulator (select_related's objects), its instances made by
-    ``_maker``; a model ``_maker`` refuses is made by from_db as Django does."""
+    ``_Instances``."""
 
     def __init__(self, populator: Any) -> None:
         self.reorder_for_init = populator.reorder_for_init
@@ -260,13 +260,14 @@ class _Populator:
         self.local_setter = populator.local_setter
         self.remote_setter = populator.remote_setter
         self.db = populator.db
-        model, init_list = populator.model_cls, populator.init_list
-        self.make = _maker(model, init_list) or (
-            lambda db, values: model.from_db(db, init_list, values)
-        )
+        self.instances = _Instances(populator.model_cls, populator.init_list)
         self.related = [_Populator(p) for p in populator.related_populators]
 
-    def populate(self, row: Sequence[Any], from_obj: models.Model) -> None:
+    def model_classes(self) -> list[type[models.Model]]:
+        """This one's model and those of the objects it populates in turn."""
+        return [self.instances.model, *(m for p in self.related for m in p.model_classes())]
+
+    def populate(self, row: Sequence[Any], from_obj: models.Model, fast: bool) -> None:
         if self.reorder_for_init:
             obj_data = self.reorder_for_init(row)
         else:
@@ -274,9 +275,9 @@ class _Populator:
         if obj_data[self.pk_idx] is None:
             obj = None
         else:
-            obj = self.make(self.db, obj_data)
+            obj = self.instances.make(self.db, obj_data, fast)
             for related in self.related:
-                related.populate(row, obj)
+                related.populate(row, obj, fast)
         self.local_setter(from_obj, obj)
         if obj is not None:
             self.remote_setter(obj, from_obj)
